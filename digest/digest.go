@@ -1,0 +1,93 @@
+// Package digest gathers and builds a Digest for one subscriber and one
+// window, and runs dispatch: the scheduler tick that claims due subscribers
+// from Redis, builds, renders, hands each message to a Channel and records
+// the outcome. It defines what it needs from the packages downstream of it
+// (Renderer, Channel) as small interfaces.
+package digest
+
+import (
+	"encoding/json"
+	"time"
+
+	"herald/stories"
+	"herald/subscribers"
+)
+
+// Window is the half-open interval (Start, End] of ingest times a digest
+// covers. Start is the subscriber's cursor; End is the claim time less a
+// short settle lag.
+type Window struct {
+	Start time.Time
+	End   time.Time
+}
+
+// Item is one story in a digest, with the followed topics it matched.
+type Item struct {
+	Story   *stories.Story
+	Matched []stories.Topic
+}
+
+// Links are the reader's personal links, already signed.
+type Links struct {
+	Site        string // the news site, for "and N more"
+	Unsubscribe string // https one-click unsubscribe (RFC 8058 target)
+	Preferences string // preferences page
+	Mailto      string // mailto: unsubscribe address, "" when none is configured
+}
+
+// Digest is what one subscriber receives for one window.
+type Digest struct {
+	Subscriber *subscribers.Subscriber
+	Window     Window
+	Items      []Item // ranked and capped
+	More       int    // matching stories left out by the cap
+	Links      Links
+	// Slot is the scheduled due time this digest answers; with the
+	// subscriber and window start it names the message (Message-ID), so a
+	// retried message is recognisable.
+	Slot time.Time
+}
+
+// Total is the number of matching stories, shown or not.
+func (d *Digest) Total() int { return len(d.Items) + d.More }
+
+// Rendered is a digest rendered for email.
+type Rendered struct {
+	Subject   string
+	Preheader string
+	Text      []byte
+	HTML      []byte
+}
+
+// Address is a mailbox.
+type Address struct {
+	Name  string
+	Email string
+}
+
+// SlackDestination is where a team's messages go: a channel reached with the
+// bot token, or an incoming webhook URL (a secret: never log it).
+type SlackDestination struct {
+	Channel    string
+	WebhookURL string
+}
+
+// Message is one rendered digest on its way to a channel.
+type Message struct {
+	// ID is stable for (subscriber, window start, slot): the Message-ID's
+	// local part and the idempotency key in the delivery log.
+	ID           string
+	SubscriberID string
+	Kind         subscribers.Kind
+	Date         time.Time
+
+	// Email.
+	To      Address
+	Email   *Rendered
+	Links   Links
+	Headers map[string]string // extra headers; values are checked for CR/LF
+
+	// Slack: one or more chat.postMessage bodies (without "channel"), sent in order.
+	Slack    *SlackDestination
+	Payloads []json.RawMessage
+}
