@@ -1,0 +1,193 @@
+// Package templates renders digests: an HTML and a plain-text email with
+// its subject and preheader, and Slack Block Kit payloads.
+//
+// The email templates are embedded (default/): digest.html.tmpl
+// (html/template), digest.txt.tmpl and subject.txt.tmpl (text/template),
+// and partials named _*.html.tmpl or _*.txt.tmpl that the entry templates
+// call. A file of the same name in the override directory replaces the
+// default one; an override directory may also add partials. Load parses
+// every template and executes each against a sample digest, so a broken
+// template, default or override, fails start-up with its file and line
+// rather than a send mid-run.
+//
+// Templates see a View, not the digest: story text already cleaned of
+// control characters, split into paragraphs, cut to size, dates formatted
+// in the reader's time zone, and only http(s) links. Story text is always
+// escaped for its context: html/template escapes it in HTML (the templates
+// never turn story text into template.HTML), text/template leaves it as it
+// is in the text part, and EscapeMrkdwn escapes it for Slack.
+//
+// Email length: a digest may hold many stories, each with long parts, and
+// Gmail clips an HTML part over about 102 KB. So only the lead story (see
+// Options.LeadStories) is shown in full (What's happened, What's behind the
+// headline, What the papers say, How we got here, Go deeper); the others
+// show their summary and the outlets that covered them. Every part is cut
+// to a fixed length and paragraph count (see the limits in view.go) with
+// "…", and each story ends with a "Read more" link to its page. Should the
+// HTML still exceed 95,000 bytes, the email is rendered again with no lead
+// story, and if need be once more with summaries cut to 200 characters and
+// no outlets.
+//
+// Slack messages are built in Go with slack-go's Block Kit types rather
+// than templates: a header, one section per story, dividers between
+// stories and a context footer. A digest that exceeds Slack's limits (50
+// blocks, 3,000 characters a section) or a budget of 12,000 characters is
+// split into several payloads, in order, each with its own header and
+// fallback text ("Herald digest (2/3): …"). Story text is escaped with
+// EscapeMrkdwn and sent in verbatim mrkdwn objects, so it can neither
+// mention, link nor be auto-linked. An instant Slack subscriber gets one
+// alert payload per story.
+package templates
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"herald/digest"
+)
+
+// Limits on the email's header lines, in runes.
+const (
+	subjectRunes         = 150
+	subjectHeadlineRunes = 120
+	preheaderRunes       = 110
+)
+
+// htmlBudget is the HTML size above which the email drops its lead story.
+const htmlBudget = 95_000
+
+// DefaultLeadStories is how many stories an email shows in full when
+// Options.LeadStories is zero.
+const DefaultLeadStories = 1
+
+// ErrNilDigest is returned when asked to render a nil digest.
+var ErrNilDigest = errors.New("templates: nil digest")
+
+var _ digest.Renderer = (*Set)(nil)
+
+// Options configure a Set.
+type Options struct {
+	SiteName string           // shown in headers and footers; "Herald" when empty
+	SiteURL  string           // the site, when a digest carries no Links.Site
+	Now      func() time.Time // the clock, for a digest with no slot or window; time.Now when nil
+	// LeadStories is how many of the top stories an email shows in full:
+	// zero means DefaultLeadStories, a negative number none.
+	LeadStories int
+}
+
+func (o Options) withDefaults() Options {
+	if o.SiteName == "" {
+		o.SiteName = "Herald"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	switch {
+	case o.LeadStories == 0:
+		o.LeadStories = DefaultLeadStories
+	case o.LeadStories < 0:
+		o.LeadStories = 0
+	}
+	return o
+}
+
+// executor is what html/template and text/template have in common.
+type executor interface {
+	ExecuteTemplate(w io.Writer, name string, data any) error
+}
+
+// entry is a parsed template set and the name of the template to run.
+type entry struct {
+	set  executor
+	name string // the entry file's display path
+}
+
+func (e entry) execute(v *View) ([]byte, error) {
+	var b bytes.Buffer
+	if err := e.set.ExecuteTemplate(&b, e.name, v); err != nil {
+		return nil, fmt.Errorf("templates: execute %s: %w", e.name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// Set is the parsed templates. It is safe for concurrent use.
+type Set struct {
+	opts    Options
+	html    entry
+	text    entry
+	subject entry
+}
+
+// RenderEmail renders d as an email: subject, preheader, text and HTML.
+func (s *Set) RenderEmail(d *digest.Digest) (*digest.Rendered, error) {
+	if d == nil {
+		return nil, ErrNilDigest
+	}
+	var v *View
+	var html []byte
+	for _, l := range s.emailLayouts() {
+		v = s.newView(d, l)
+		var err error
+		if html, err = s.html.execute(v); err != nil {
+			return nil, err
+		}
+		if len(html) <= htmlBudget {
+			break
+		}
+	}
+	return s.finish(v, html)
+}
+
+// emailLayouts are tried in turn until the HTML fits htmlBudget: the lead
+// stories in full, then none, then shorter summaries and no outlets. The
+// last is used whatever its size.
+func (s *Set) emailLayouts() []layout {
+	return []layout{
+		{lead: s.opts.LeadStories, blurb: blurbRunes, outlets: briefOutlets},
+		{lead: 0, blurb: blurbRunes, outlets: briefOutlets},
+		{lead: 0, blurb: tightBlurbRunes, outlets: 0},
+	}
+}
+
+// finish adds the subject and the text part to the HTML.
+func (s *Set) finish(v *View, html []byte) (*digest.Rendered, error) {
+	subject, err := s.subject.execute(v)
+	if err != nil {
+		return nil, err
+	}
+	text, err := s.text.execute(v)
+	if err != nil {
+		return nil, err
+	}
+	return &digest.Rendered{
+		Subject:   firstNonEmpty(line(string(subject), subjectRunes), v.SiteName),
+		Preheader: v.Preheader,
+		Text:      tidyText(text),
+		HTML:      html,
+	}, nil
+}
+
+// tidyText trims trailing blanks from every line, keeps at most one empty
+// line in a row and ends the text with one line break, so text templates
+// need not count their newlines.
+func tidyText(b []byte) []byte {
+	var out strings.Builder
+	blank := true // no blank lines at the start
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimRight(l, " \t")
+		if l == "" {
+			if !blank {
+				out.WriteByte('\n')
+			}
+			blank = true
+			continue
+		}
+		out.WriteString(l + "\n")
+		blank = false
+	}
+	return []byte(strings.TrimRight(out.String(), "\n") + "\n")
+}

@@ -1,0 +1,353 @@
+package templates
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"herald/digest"
+	"herald/stories"
+	"herald/subscribers"
+)
+
+// Limits on story text in an email, in runes. Story fields are untrusted
+// and may be enormous; these keep a ten-story email well under 100 KB.
+const (
+	headlineRunes   = 300
+	topicRunes      = 60
+	outletRunes     = 80
+	summaryRunes    = 1500 // a lead story's "What's happened"
+	blurbRunes      = 600  // a brief story's "What's happened"
+	tightBlurbRunes = 200  // the same, in an email that would be too big
+	bodyRunes       = 1000 // one analysis body
+	sourceRunes     = 600  // one outlet's summary
+	backgroundRunes = 1200
+	questionRunes   = 200
+	answerRunes     = 600
+	maxParts        = 6 // analysis parts and sources shown
+	briefOutlets    = 4 // outlets named under a brief story
+	maxQuestions    = 5
+	maxTopics       = 10
+)
+
+// Date layouts, always in the reader's time zone.
+const (
+	dateLayout      = "Monday, 2 January 2006"
+	publishedLayout = "Mon 2 Jan, 15:04 MST"
+)
+
+// View is what the templates see: a digest already cleaned, cut to size
+// and formatted for one reader. Text fields are plain text; the templates
+// escape them for their context.
+type View struct {
+	SiteName string
+	SiteURL  string // the site, "" when unknown
+	Reader   string // the reader's name or the Slack channel, "" when unknown
+	Date     string // the digest's date in the reader's time zone
+	TimeZone string // the zone Date is in, e.g. "Asia/Seoul"
+
+	Subject   SubjectView
+	Preheader string // the top story's summary, cut to about 110 runes
+
+	Stories []StoryView
+	Total   int    // stories matched, shown or not
+	More    int    // stories left out; link to Links.Site
+	Topics  string // the topics this digest covers: "Japan, South Korea"
+	Follows string // why the reader gets it: "Japan, South Korea and 2 other topics"
+
+	Links digest.Links
+}
+
+// SubjectView feeds subject.txt.tmpl.
+type SubjectView struct {
+	Headline string // the top story's headline on one line, "" for an empty digest
+	Others   int    // how many more stories there are
+}
+
+// StoryView is one story. Lead stories (Full) carry every part of the page;
+// brief ones carry the summary and the outlets only.
+type StoryView struct {
+	Rank      int // 1-based
+	Full      bool
+	Headline  string
+	URL       string   // "" when the story's URL is not http(s)
+	Topics    []string // names of the followed topics it matched
+	Published string
+	Summary   []string // "What's happened", in paragraphs
+	Analysis  []AnalysisView
+	Sources   []SourceView
+	// Background is "How we got here", in paragraphs.
+	Background []string
+	Questions  []QuestionView
+	// Cut says some text was shortened; the templates offer "Read more".
+	Cut bool
+}
+
+// AnalysisView is one part of "What's behind the headline".
+type AnalysisView struct {
+	Heading string
+	Body    []string
+}
+
+// SourceView is one outlet in "What the papers say". Summary is empty in a
+// brief story.
+type SourceView struct {
+	Outlet  string
+	URL     string
+	Summary []string
+}
+
+// QuestionView is one "Go deeper" question.
+type QuestionView struct {
+	Question string
+	Answer   []string
+}
+
+// layout says how much of each story a view shows.
+type layout struct {
+	lead    int // stories shown in full
+	blurb   int // runes of a brief story's summary
+	outlets int // outlets named under a brief story
+}
+
+// newView builds the view of d in layout l.
+func (s *Set) newView(d *digest.Digest, l layout) *View {
+	loc := location(d.Subscriber)
+	v := &View{
+		SiteName: s.opts.SiteName,
+		SiteURL:  firstNonEmpty(safeURL(d.Links.Site), safeURL(s.opts.SiteURL)),
+		Reader:   reader(d.Subscriber),
+		Date:     s.digestTime(d).In(loc).Format(dateLayout),
+		TimeZone: loc.String(),
+		Total:    d.Total(),
+		More:     d.More,
+		Links:    safeLinks(d.Links),
+	}
+	for i, it := range d.Items {
+		v.Stories = append(v.Stories, newStoryView(i+1, it, i < l.lead, l, loc))
+	}
+	v.Subject, v.Preheader = subjectView(d)
+	names := coveredTopics(d)
+	v.Topics = strings.Join(names, ", ")
+	v.Follows = follows(names, d.Subscriber)
+	return v
+}
+
+// digestTime is the moment the digest stands for: its slot, else the end
+// of its window, else now.
+func (s *Set) digestTime(d *digest.Digest) time.Time {
+	switch {
+	case !d.Slot.IsZero():
+		return d.Slot
+	case !d.Window.End.IsZero():
+		return d.Window.End
+	}
+	return s.opts.Now()
+}
+
+func newStoryView(rank int, it digest.Item, full bool, l layout, loc *time.Location) StoryView {
+	st := it.Story
+	v := StoryView{
+		Rank:     rank,
+		Full:     full,
+		Headline: line(st.Headline, headlineRunes),
+		URL:      safeURL(st.URL),
+		Topics:   topicNames(it.Matched),
+	}
+	if !st.PublishedAt.IsZero() {
+		v.Published = st.PublishedAt.In(loc).Format(publishedLayout)
+	}
+	if !full {
+		v.Summary, v.Cut = paragraphs(st.Summary, l.blurb)
+		v.Sources = outlets(st.Sources, l.outlets)
+		return v
+	}
+	v.fill(st)
+	return v
+}
+
+// fill sets every part of a lead story.
+func (v *StoryView) fill(st *stories.Story) {
+	cuts := make([]bool, 4)
+	v.Summary, cuts[0] = paragraphs(st.Summary, summaryRunes)
+	v.Background, cuts[1] = paragraphs(st.Background, backgroundRunes)
+	v.Analysis, cuts[2] = analysis(st.Analysis)
+	v.Sources = sources(st.Sources)
+	v.Questions, cuts[3] = questions(st.Questions)
+	for _, c := range cuts {
+		v.Cut = v.Cut || c
+	}
+}
+
+func analysis(parts []stories.Analysis) ([]AnalysisView, bool) {
+	var out []AnalysisView
+	for i, a := range parts {
+		if i == maxParts {
+			return out, true
+		}
+		body, _ := paragraphs(a.Body, bodyRunes)
+		out = append(out, AnalysisView{Heading: line(a.Heading, questionRunes), Body: body})
+	}
+	return out, false
+}
+
+func sources(src []stories.Source) []SourceView {
+	out := outlets(src, maxParts)
+	for i := range out {
+		out[i].Summary, _ = paragraphs(src[i].Summary, sourceRunes)
+	}
+	return out
+}
+
+// outlets lists at most max outlets, linked, without their summaries.
+func outlets(src []stories.Source, max int) []SourceView {
+	var out []SourceView
+	for i, s := range src {
+		if i == max {
+			break
+		}
+		out = append(out, SourceView{Outlet: line(s.Outlet, outletRunes), URL: safeURL(s.URL)})
+	}
+	return out
+}
+
+func questions(qs []stories.Question) ([]QuestionView, bool) {
+	var out []QuestionView
+	for i, q := range qs {
+		if i == maxQuestions {
+			return out, true
+		}
+		answer, _ := paragraphs(q.Answer, answerRunes)
+		out = append(out, QuestionView{Question: line(q.Question, questionRunes), Answer: answer})
+	}
+	return out, false
+}
+
+func topicNames(ts []stories.Topic) []string {
+	var out []string
+	for i, t := range ts {
+		if i == maxTopics {
+			break
+		}
+		out = append(out, topicName(t))
+	}
+	return out
+}
+
+func topicName(t stories.Topic) string {
+	return line(firstNonEmpty(t.Name, t.Slug), topicRunes)
+}
+
+// coveredTopics names the followed topics the digest's stories matched, in
+// the order the subscriber follows them, then in order of appearance.
+func coveredTopics(d *digest.Digest) []string {
+	seen := map[string]string{}
+	var order []string
+	for _, it := range d.Items {
+		for _, t := range it.Matched {
+			if _, ok := seen[t.Slug]; !ok {
+				seen[t.Slug] = topicName(t)
+				order = append(order, t.Slug)
+			}
+		}
+	}
+	var names []string
+	for _, slug := range append(followed(d.Subscriber), order...) {
+		if name, ok := seen[slug]; ok {
+			names = append(names, name)
+			delete(seen, slug)
+		}
+	}
+	return names
+}
+
+// follows says which topics the reader follows: the ones in this digest by
+// name, the rest counted.
+func follows(names []string, sub *subscribers.Subscriber) string {
+	others := len(followed(sub)) - len(names)
+	list := strings.Join(names, ", ")
+	switch {
+	case others <= 0:
+		return list
+	case list == "" && others == 1:
+		return "1 topic"
+	case list == "":
+		return strconv.Itoa(others) + " topics"
+	case others == 1:
+		return list + " and 1 other topic"
+	}
+	return list + " and " + strconv.Itoa(others) + " other topics"
+}
+
+func followed(sub *subscribers.Subscriber) []string {
+	if sub == nil {
+		return nil
+	}
+	return sub.Topics
+}
+
+// subjectView builds the subject's parts and the preheader from the top
+// story.
+func subjectView(d *digest.Digest) (SubjectView, string) {
+	if len(d.Items) == 0 {
+		return SubjectView{}, ""
+	}
+	top := d.Items[0].Story
+	sv := SubjectView{Headline: line(top.Headline, subjectHeadlineRunes), Others: d.Total() - 1}
+	return sv, line(top.Summary, preheaderRunes)
+}
+
+// location is the subscriber's time zone, UTC when unset or unknown.
+func location(sub *subscribers.Subscriber) *time.Location {
+	if sub == nil || sub.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(sub.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// reader is how the header names the recipient.
+func reader(sub *subscribers.Subscriber) string {
+	switch {
+	case sub == nil:
+		return ""
+	case sub.Kind == subscribers.KindSlack && sub.SlackChannel != "":
+		return line(sub.SlackChannel, topicRunes)
+	}
+	return line(sub.Name, topicRunes)
+}
+
+// safeLinks drops any personal link that is not http(s); Mailto must be a
+// mailto: URL.
+func safeLinks(l digest.Links) digest.Links {
+	out := digest.Links{
+		Site:        safeURL(l.Site),
+		Unsubscribe: safeURL(l.Unsubscribe),
+		Preferences: safeURL(l.Preferences),
+	}
+	if strings.HasPrefix(l.Mailto, "mailto:") && oneLine(l.Mailto) == l.Mailto {
+		out.Mailto = l.Mailto
+	}
+	return out
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Outlets lists the story's outlets: "The Japan Times, Bloomberg".
+func (v StoryView) Outlets() string {
+	names := make([]string, len(v.Sources))
+	for i, s := range v.Sources {
+		names[i] = s.Outlet
+	}
+	return strings.Join(names, ", ")
+}
