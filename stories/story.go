@@ -1,6 +1,3 @@
-// Package stories owns the Story and Topic types, their validation, the
-// topic registry and the Redis store: idempotent put, per-topic index by
-// ingest time, and retention.
 package stories
 
 import (
