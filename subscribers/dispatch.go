@@ -1,0 +1,284 @@
+package subscribers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The dispatch cycle of one worker:
+//
+//	ids := Claim(now, limit, lease)        // due IDs, hidden from others for lease
+//	sub := Acquire(id, token, now, lease)  // ErrBusy: another worker has it; skip
+//	... build and send the window (sub.Cursor, now] ...
+//	Complete(id, token, now, next)         // sent (or nothing to send)
+//	Release(id, token, retryAt, err)       // temporary failure: retry, keep cursor
+//	Bounce(id, token, reason, n, next)     // permanent failure: count, maybe suppress
+//
+// A subscriber Acquire returns no longer active is finished with
+// Complete(id, token, sub.Cursor, time.Time{}), which takes it out of the due
+// set. An ID whose hash is gone (ErrNotFound from Acquire) or whose NextDue
+// is later than the claim (a due entry out of step with the hash) is put
+// right with Resync.
+
+// Claim returns up to limit IDs due at or before now, oldest first, and
+// hides each from other claimers until now+lease. An ID claimed but never
+// completed becomes claimable again when the lease has passed.
+func (st *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]string, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	if lease <= 0 {
+		return nil, fmt.Errorf("subscribers: claim: lease %v must be positive", lease)
+	}
+	ids, err := claimScript.Run(ctx, st.rdb, []string{st.dueKey()},
+		now.UnixMilli(), limit, now.Add(lease).UnixMilli()).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: claim: %w", err)
+	}
+	return ids, nil
+}
+
+// Acquire leases the subscriber id to token until now+lease and returns it.
+// It fails with ErrNotFound when the subscriber is gone and ErrBusy while
+// another token holds an unexpired lease. The holder may Acquire again to
+// extend its lease.
+func (st *Store) Acquire(ctx context.Context, id, token string, now time.Time, lease time.Duration) (*Subscriber, error) {
+	if token == "" || lease <= 0 {
+		return nil, fmt.Errorf("subscribers: acquire %s: need a token and a positive lease", id)
+	}
+	reply, err := acquireScript.Run(ctx, st.rdb, []string{st.subKey(id), st.topicsKey(id)},
+		token, now.UnixMilli(), now.Add(lease).UnixMilli()).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: acquire %s: %w", id, err)
+	}
+	switch code, _ := reply[0].(int64); code {
+	case 0:
+		return nil, fmt.Errorf("subscribers: acquire %s: %w", id, ErrNotFound)
+	case 1:
+		return nil, fmt.Errorf("subscribers: acquire %s: %w", id, ErrBusy)
+	}
+	sub, err := decodeSubscriber(pairs(reply[1]), stringList(reply[2]))
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: acquire %s: %w", id, err)
+	}
+	return sub, nil
+}
+
+// Complete ends token's lease after a delivery (or a window with nothing to
+// send): the cursor moves to cursor, the last error and the bounce count
+// are cleared, and the subscriber is due again at nextDue (zero: not due,
+// as for instant subscribers). When MarkDue was called for a time after
+// cursor meanwhile, the subscriber stays due at that time instead, if
+// sooner. It fails with ErrLeaseLost when token no longer holds the lease.
+func (st *Store) Complete(ctx context.Context, id, token string, cursor, nextDue time.Time) error {
+	return st.finish(ctx, "complete", completeScript, id, token,
+		[]any{token, msOf(cursor), msOf(nextDue)})
+}
+
+// Release ends token's lease after a temporary failure: the cursor stays,
+// lastError is recorded and the subscriber is due again at retryAt.
+func (st *Store) Release(ctx context.Context, id, token string, retryAt time.Time, lastError string) error {
+	return st.finish(ctx, "release", releaseScript, id, token,
+		[]any{token, msOf(retryAt), lastError})
+}
+
+// Bounce ends token's lease after a permanent failure: the bounce count
+// goes up and reason is recorded. Once bounces reach threshold (at least 1)
+// the subscriber is suppressed (status bounced, or failing for Slack; an
+// unsubscribed one stays unsubscribed) and leaves the due set; otherwise
+// the cursor stays and it is due again at nextDue.
+func (st *Store) Bounce(ctx context.Context, id, token string, reason string, threshold int, nextDue time.Time) (suppressed bool, err error) {
+	err = st.finish(ctx, "bounce", bounceScript, id, token,
+		[]any{token, msOf(nextDue), reason, max(threshold, 1)})
+	var s *suppressedErr
+	if errors.As(err, &s) {
+		return true, nil
+	}
+	return false, err
+}
+
+// suppressedErr carries "suppressed" out of finish.
+type suppressedErr struct{}
+
+func (*suppressedErr) Error() string { return "suppressed" }
+
+// finish runs one of the lease-ending scripts on the subscriber's hash and
+// then moves its due entry. The script replies {code, status, next due ms}.
+func (st *Store) finish(ctx context.Context, op string, script *redis.Script, id, token string, args []any) error {
+	reply, err := script.Run(ctx, st.rdb, []string{st.subKey(id)}, args...).Slice()
+	if err != nil {
+		return fmt.Errorf("subscribers: %s %s: %w", op, id, err)
+	}
+	switch code, _ := reply[0].(int64); code {
+	case 0:
+		return fmt.Errorf("subscribers: %s %s: %w", op, id, ErrNotFound)
+	case 1:
+		return fmt.Errorf("subscribers: %s %s: %w", op, id, ErrLeaseLost)
+	}
+	status, _ := reply[1].(string)
+	due, _ := strconv.ParseInt(fmt.Sprint(reply[2]), 10, 64)
+	_, err = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		st.setDue(ctx, p, id, Status(status), msTime(timeFromMS(due)))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("subscribers: %s %s: due: %w", op, id, err)
+	}
+	if code, _ := reply[0].(int64); code == 3 {
+		return &suppressedErr{}
+	}
+	return nil
+}
+
+// MarkDue makes an active subscriber due at at, or keeps it due sooner
+// (used for instant alerts as a story lands). It does nothing for a
+// subscriber that is not active.
+func (st *Store) MarkDue(ctx context.Context, id string, at time.Time) error {
+	ms := at.UnixMilli()
+	code, err := markScript.Run(ctx, st.rdb, []string{st.subKey(id)}, ms).Int()
+	switch {
+	case err != nil:
+		return fmt.Errorf("subscribers: mark due %s: %w", id, err)
+	case code == 0:
+		return fmt.Errorf("subscribers: mark due %s: %w", id, ErrNotFound)
+	case code == 1:
+		return nil
+	}
+	if err := st.rdb.ZAddLT(ctx, st.dueKey(), redis.Z{Score: float64(ms), Member: id}).Err(); err != nil {
+		return fmt.Errorf("subscribers: mark due %s: %w", id, err)
+	}
+	return nil
+}
+
+// Resync sets id's due entry to at (removes it when at is zero), for a due
+// entry found out of step with the subscriber's hash.
+func (st *Store) Resync(ctx context.Context, id string, at time.Time) error {
+	var err error
+	if at.IsZero() {
+		err = st.rdb.ZRem(ctx, st.dueKey(), id).Err()
+	} else {
+		err = st.rdb.ZAdd(ctx, st.dueKey(), redis.Z{Score: float64(at.UnixMilli()), Member: id}).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("subscribers: resync %s: %w", id, err)
+	}
+	return nil
+}
+
+// Backlog returns how many subscribers are due at now and when the oldest
+// of them fell due (zero when none is).
+func (st *Store) Backlog(ctx context.Context, now time.Time) (due int64, oldest time.Time, err error) {
+	upTo := strconv.FormatInt(now.UnixMilli(), 10)
+	var count *redis.IntCmd
+	var first *redis.ZSliceCmd
+	_, err = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		count = p.ZCount(ctx, st.dueKey(), "-inf", upTo)
+		first = p.ZRangeByScoreWithScores(ctx, st.dueKey(), &redis.ZRangeBy{Min: "-inf", Max: upTo, Count: 1})
+		return nil
+	})
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("subscribers: backlog: %w", err)
+	}
+	if zs := first.Val(); len(zs) > 0 {
+		oldest = msTime(time.UnixMilli(int64(zs[0].Score)))
+	}
+	return count.Val(), oldest, nil
+}
+
+// pairs turns a flat HGETALL reply into a map.
+func pairs(v any) map[string]string {
+	flat := stringList(v)
+	m := make(map[string]string, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		m[flat[i]] = flat[i+1]
+	}
+	return m
+}
+
+// stringList turns an array reply of bulk strings into a slice.
+func stringList(v any) []string {
+	items, _ := v.([]any)
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		s, _ := it.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// claimScript: KEYS[1] due; ARGV now ms, limit, lease end ms.
+var claimScript = redis.NewScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[3], id) end
+return ids
+`)
+
+// acquireScript: KEYS sub hash, topics; ARGV token, now ms, lease end ms.
+// Replies {0} missing, {1} busy, {2, HGETALL, SMEMBERS} leased.
+var acquireScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local holder = redis.call('HGET', KEYS[1], 'lease_token')
+local untilMs = tonumber(redis.call('HGET', KEYS[1], 'lease_until') or '0') or 0
+if holder and holder ~= '' and holder ~= ARGV[1] and untilMs > tonumber(ARGV[2]) then return {1} end
+redis.call('HSET', KEYS[1], 'lease_token', ARGV[1], 'lease_until', ARGV[3])
+return {2, redis.call('HGETALL', KEYS[1]), redis.call('SMEMBERS', KEYS[2])}
+`)
+
+// leaseCheck opens every lease-ending script: {0} missing, {1} not ours.
+const leaseCheck = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+if redis.call('HGET', KEYS[1], 'lease_token') ~= ARGV[1] then return {1} end
+redis.call('HDEL', KEYS[1], 'lease_token', 'lease_until')
+local status = redis.call('HGET', KEYS[1], 'status') or ''
+`
+
+// completeScript: ARGV token, cursor ms, next due ms (0 none).
+var completeScript = redis.NewScript(leaseCheck + `
+local due = ARGV[3]
+local marked = redis.call('HGET', KEYS[1], 'marked_at') or '0'
+if tonumber(marked) > tonumber(ARGV[2]) and (tonumber(due) == 0 or tonumber(marked) < tonumber(due)) then
+  due = marked
+end
+redis.call('HSET', KEYS[1], 'cursor', ARGV[2], 'next_due', due, 'bounces', '0', 'last_error', '')
+return {2, status, due}
+`)
+
+// releaseScript: ARGV token, retry at ms, last error.
+var releaseScript = redis.NewScript(leaseCheck + `
+redis.call('HSET', KEYS[1], 'next_due', ARGV[2], 'last_error', ARGV[3])
+return {2, status, ARGV[2]}
+`)
+
+// bounceScript: ARGV token, next due ms, reason, threshold.
+// Replies {3, status, '0'} when suppressed.
+var bounceScript = redis.NewScript(leaseCheck + `
+local n = redis.call('HINCRBY', KEYS[1], 'bounces', 1)
+redis.call('HSET', KEYS[1], 'last_error', ARGV[3])
+if n >= tonumber(ARGV[4]) then
+  if status ~= 'unsubscribed' then
+    status = 'bounced'
+    if redis.call('HGET', KEYS[1], 'kind') == 'slack' then status = 'failing' end
+  end
+  redis.call('HSET', KEYS[1], 'status', status, 'next_due', '0')
+  return {3, status, '0'}
+end
+redis.call('HSET', KEYS[1], 'next_due', ARGV[2])
+return {2, status, ARGV[2]}
+`)
+
+// markScript: ARGV at ms. Replies 0 missing, 1 not active, 2 marked.
+var markScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'status') ~= 'active' then return 1 end
+local at = tonumber(ARGV[1])
+local cur = tonumber(redis.call('HGET', KEYS[1], 'next_due') or '0') or 0
+if cur == 0 or at < cur then redis.call('HSET', KEYS[1], 'next_due', ARGV[1]) end
+local marked = tonumber(redis.call('HGET', KEYS[1], 'marked_at') or '0') or 0
+if at > marked then redis.call('HSET', KEYS[1], 'marked_at', ARGV[1]) end
+return 2
+`)
