@@ -42,9 +42,7 @@ type Digest struct {
 	Items      []Item // ranked and capped
 	More       int    // matching stories left out by the cap
 	Links      Links
-	// Slot is the scheduled due time this digest answers; with the
-	// subscriber and window start it names the message (Message-ID), so a
-	// retried message is recognisable.
+	// Slot is the scheduled due time this digest answers (shown as its date).
 	Slot time.Time
 }
 
@@ -74,8 +72,8 @@ type SlackDestination struct {
 
 // Message is one rendered digest on its way to a channel.
 type Message struct {
-	// ID is stable for (subscriber, window start, slot): the Message-ID's
-	// local part and the idempotency key in the delivery log.
+	// ID is stable for (subscriber, window start): the Message-ID's local
+	// part and the idempotency key in the delivery log.
 	ID           string
 	SubscriberID string
 	Kind         subscribers.Kind

@@ -1,0 +1,375 @@
+package digest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"herald/subscribers"
+)
+
+// SubscriberStore is what dispatch needs from the subscriber store: claiming
+// due subscribers under a lease and recording each outcome atomically.
+type SubscriberStore interface {
+	Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]string, error)
+	Acquire(ctx context.Context, id, token string, now time.Time, lease time.Duration) (*subscribers.Subscriber, error)
+	Complete(ctx context.Context, id, token string, cursor, nextDue time.Time) error
+	Release(ctx context.Context, id, token string, retryAt time.Time, lastError string) error
+	Bounce(ctx context.Context, id, token, reason string, threshold int, nextDue time.Time) (bool, error)
+	Resync(ctx context.Context, id string, at time.Time) error
+}
+
+// Runner claims due subscribers and delivers their digests. Several runners
+// (in one process or many) can share one Redis: a claim is leased, and only
+// the lease holder may advance a subscriber's cursor.
+type Runner struct {
+	Subscribers SubscriberStore
+	Builder     *Builder
+	Composer    *Composer
+	Channels    map[subscribers.Kind]Channel
+	Recorder    Recorder
+	Now         func() time.Time
+	Logger      *slog.Logger
+
+	Lease           time.Duration // how long a claim is held; default 5m
+	Settle          time.Duration // window end lags the claim by this; default 2s
+	BatchSize       int           // subscribers claimed at once; default 200
+	Workers         int           // concurrent sends; default 8
+	SendEmpty       bool          // send a digest with no stories
+	BounceThreshold int           // permanent failures before suppression; default 1
+	RetryDelay      time.Duration // after a temporary failure; default 5m
+	SendTimeout     time.Duration // per message; default 2m
+	Progress        func(Stats)   // called after each message, may be nil
+}
+
+// Stats counts what one dispatch did.
+type Stats struct {
+	Claimed   int
+	Sent      int
+	Empty     int // no stories: nothing sent, schedule advanced
+	Skipped   int // not active, gone, or not yet due
+	Temporary int
+	Permanent int
+}
+
+func (r *Runner) defaults() {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if r.Logger == nil {
+		r.Logger = slog.Default()
+	}
+	if r.Lease <= 0 {
+		r.Lease = 5 * time.Minute
+	}
+	if r.Settle <= 0 {
+		r.Settle = 2 * time.Second
+	}
+	if r.BatchSize <= 0 {
+		r.BatchSize = 200
+	}
+	if r.Workers <= 0 {
+		r.Workers = 8
+	}
+	if r.BounceThreshold <= 0 {
+		r.BounceThreshold = 1
+	}
+	if r.RetryDelay <= 0 {
+		r.RetryDelay = 5 * time.Minute
+	}
+	if r.SendTimeout <= 0 {
+		r.SendTimeout = 2 * time.Minute
+	}
+	if r.Recorder == nil {
+		r.Recorder = discardRecorder{}
+	}
+}
+
+// RunOnce claims and delivers batches until nothing is due. When ctx ends it
+// stops claiming, lets sends already under way finish and hands unstarted
+// work back to the due set.
+func (r *Runner) RunOnce(ctx context.Context) (Stats, error) {
+	r.defaults()
+	var st Stats
+	for ctx.Err() == nil {
+		now := r.Now()
+		ids, err := r.Subscribers.Claim(ctx, now, r.BatchSize, r.Lease)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			return st, fmt.Errorf("digest: claim: %w", err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		st.Claimed += len(ids)
+		if err := r.runBatch(ctx, now, ids, &st); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+func (r *Runner) runBatch(ctx context.Context, now time.Time, ids []string, st *Stats) error {
+	token := newToken()
+	subs := r.acquire(ctx, ids, token, now, st)
+	ready := r.triage(ctx, subs, token, now, st)
+	if len(ready) == 0 {
+		return nil
+	}
+	end := now.Add(-r.Settle)
+	for _, s := range ready {
+		if s.Cursor.After(end) {
+			end = s.Cursor
+		}
+	}
+	digests, err := r.Builder.BuildBatch(ctx, ready, end)
+	if err != nil {
+		r.releaseAll(ready, token, now, err)
+		return err
+	}
+	r.deliverAll(ctx, digests, token, now, st)
+	return nil
+}
+
+// acquire takes the per-subscriber lease and reads each subscriber, with up
+// to Workers requests in flight.
+func (r *Runner) acquire(ctx context.Context, ids []string, token string, now time.Time, st *Stats) []*subscribers.Subscriber {
+	out := make([]*subscribers.Subscriber, len(ids))
+	r.parallel(len(ids), func(i int) {
+		sub, err := r.Subscribers.Acquire(ctx, ids[i], token, now, r.Lease)
+		switch {
+		case errors.Is(err, subscribers.ErrNotFound): // removed: drop its due entry
+			if err := r.Subscribers.Resync(ctx, ids[i], time.Time{}); err != nil {
+				r.Logger.Warn("drop due entry", slog.String("subscriber", ids[i]), slog.Any("error", err))
+			}
+			return
+		case errors.Is(err, subscribers.ErrBusy):
+			return
+		case err != nil:
+			r.Logger.Warn("acquire failed", slog.String("subscriber", ids[i]), slog.Any("error", err))
+			return
+		}
+		out[i] = sub
+	})
+	var subs []*subscribers.Subscriber
+	for _, s := range out {
+		if s != nil {
+			subs = append(subs, s)
+		} else {
+			st.Skipped++
+		}
+	}
+	return subs
+}
+
+// triage settles subscribers that must not get a digest now (not active, or
+// due later than the due set said) and returns the rest.
+func (r *Runner) triage(ctx context.Context, subs []*subscribers.Subscriber, token string, now time.Time, st *Stats) []*subscribers.Subscriber {
+	var ready []*subscribers.Subscriber
+	for _, s := range subs {
+		switch {
+		case s.Status != subscribers.StatusActive:
+			r.complete(ctx, s, token, s.Cursor, time.Time{})
+		case s.NextDue.After(now):
+			r.complete(ctx, s, token, s.Cursor, s.NextDue)
+		default:
+			ready = append(ready, s)
+			continue
+		}
+		st.Skipped++
+	}
+	return ready
+}
+
+func (r *Runner) deliverAll(ctx context.Context, digests []*Digest, token string, now time.Time, st *Stats) {
+	var mu sync.Mutex
+	r.parallel(len(digests), func(i int) {
+		res := r.deliver(ctx, digests[i], token, now)
+		mu.Lock()
+		defer mu.Unlock()
+		st.add(res)
+		if r.Progress != nil {
+			r.Progress(*st)
+		}
+	})
+}
+
+// outcome is how one delivery ended.
+type outcome string
+
+const (
+	outcomeSent      outcome = "sent"
+	outcomeEmpty     outcome = "empty"
+	outcomeTemporary outcome = "temporary"
+	outcomePermanent outcome = "permanent"
+	outcomeDeferred  outcome = "deferred" // shutting down before the send began
+)
+
+func (st *Stats) add(o outcome) {
+	switch o {
+	case outcomeSent:
+		st.Sent++
+	case outcomeEmpty:
+		st.Empty++
+	case outcomeTemporary:
+		st.Temporary++
+	case outcomePermanent:
+		st.Permanent++
+	default:
+		st.Skipped++
+	}
+}
+
+// deliver sends one digest and records the outcome. The cursor moves only
+// after the channel accepted the message.
+func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.Time) outcome {
+	sub := d.Subscriber
+	bg := context.WithoutCancel(ctx)
+	if ctx.Err() != nil {
+		r.release(bg, sub, token, now, "shutdown before send")
+		return outcomeDeferred
+	}
+	next := NextDue(sub, now)
+	if len(d.Items) == 0 && !r.SendEmpty {
+		r.complete(bg, sub, token, d.Window.End, next)
+		return outcomeEmpty
+	}
+	msg, err := r.Composer.Compose(d, now)
+	if err != nil {
+		r.Logger.Error("render failed", slog.String("subscriber", sub.ID), slog.Any("error", err))
+		r.release(bg, sub, token, now.Add(r.RetryDelay), err.Error())
+		return outcomeTemporary
+	}
+	err = r.send(bg, msg)
+	res := r.settle(bg, d, msg, token, now, next, err)
+	r.record(bg, d, msg, res, err, now)
+	return res
+}
+
+func (r *Runner) send(ctx context.Context, msg *Message) error {
+	ch, ok := r.Channels[msg.Kind]
+	if !ok {
+		return Permanent(0, "no_channel", fmt.Errorf("no channel configured for %s", msg.Kind))
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.SendTimeout)
+	defer cancel()
+	return ch.Send(ctx, msg)
+}
+
+func (r *Runner) settle(ctx context.Context, d *Digest, msg *Message, token string, now, next time.Time, err error) outcome {
+	sub := d.Subscriber
+	switch {
+	case err == nil:
+		r.complete(ctx, sub, token, d.Window.End, next)
+		return outcomeSent
+	case IsTemporary(err):
+		r.Logger.Warn("send failed, will retry", slog.String("subscriber", sub.ID),
+			slog.String("message_id", msg.ID), slog.Any("error", err))
+		r.release(ctx, sub, token, now.Add(r.RetryDelay), err.Error())
+		return outcomeTemporary
+	default:
+		var se *SendError
+		reason := err.Error()
+		if errors.As(err, &se) && se.Reason != "" {
+			reason = se.Reason + ": " + se.Err.Error()
+		}
+		suppressed, berr := r.Subscribers.Bounce(ctx, sub.ID, token, reason, r.BounceThreshold, next)
+		if berr != nil {
+			r.Logger.Error("record bounce", slog.String("subscriber", sub.ID), slog.Any("error", berr))
+		}
+		r.Logger.Warn("send failed permanently", slog.String("subscriber", sub.ID),
+			slog.String("message_id", msg.ID), slog.Bool("suppressed", suppressed), slog.Any("error", err))
+		return outcomePermanent
+	}
+}
+
+func (r *Runner) complete(ctx context.Context, sub *subscribers.Subscriber, token string, cursor, next time.Time) {
+	if err := r.Subscribers.Complete(ctx, sub.ID, token, cursor, next); err != nil {
+		r.Logger.Error("complete", slog.String("subscriber", sub.ID), slog.Any("error", err))
+	}
+}
+
+func (r *Runner) release(ctx context.Context, sub *subscribers.Subscriber, token string, at time.Time, why string) {
+	if err := r.Subscribers.Release(ctx, sub.ID, token, at, why); err != nil {
+		r.Logger.Error("release", slog.String("subscriber", sub.ID), slog.Any("error", err))
+	}
+}
+
+func (r *Runner) releaseAll(subs []*subscribers.Subscriber, token string, now time.Time, cause error) {
+	bg := context.Background()
+	for _, s := range subs {
+		r.release(bg, s, token, now.Add(r.RetryDelay), cause.Error())
+	}
+}
+
+func (r *Runner) record(ctx context.Context, d *Digest, msg *Message, res outcome, err error, now time.Time) {
+	rec := Delivery{
+		SubscriberID: d.Subscriber.ID, MessageID: msg.ID, Channel: string(msg.Kind),
+		WindowStart: d.Window.Start, WindowEnd: d.Window.End, Stories: len(d.Items),
+		Result: string(res), At: now,
+	}
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	if rerr := r.Recorder.Record(ctx, rec); rerr != nil {
+		r.Logger.Error("record delivery", slog.String("subscriber", d.Subscriber.ID), slog.Any("error", rerr))
+	}
+}
+
+// parallel runs fn(0..n-1) on up to Workers goroutines and waits.
+func (r *Runner) parallel(n int, fn func(i int)) {
+	idx := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(r.Workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range idx {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		idx <- i
+	}
+	close(idx)
+	wg.Wait()
+}
+
+// NextDue is the subscriber's next scheduled time after now, or zero for an
+// instant subscriber (it becomes due again when a matching story lands).
+func NextDue(sub *subscribers.Subscriber, now time.Time) time.Time {
+	sched, err := subscribers.ParseSchedule(sub.Schedule)
+	if err != nil || sched.Instant() {
+		return time.Time{}
+	}
+	loc, err := subscribers.LoadLocation(sub.TimeZone)
+	if err != nil {
+		return time.Time{}
+	}
+	return sched.Next(now, loc)
+}
+
+// MessageID names the message for one subscriber and window start. The
+// cursor moves only when a message is accepted, so every attempt at one
+// window (a retry, a resend after a crash) carries the same Message-ID, and
+// no two windows share one.
+func MessageID(subID string, start time.Time) string {
+	h := sha256.Sum256([]byte(subID + "|" + strconv.FormatInt(start.UnixMilli(), 10)))
+	return "herald." + hex.EncodeToString(h[:12])
+}
+
+func newToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
