@@ -1,0 +1,317 @@
+// Package smtptest runs an in-process SMTP server (emersion/go-smtp) on a real
+// TCP port of 127.0.0.1 for tests. It records what it receives, counts the
+// connections it accepts, and injects faults: a chosen reply code on RCPT TO
+// or DATA, a connection dropped during DATA, all connections dropped at once.
+// Optional AUTH PLAIN, STARTTLS and implicit TLS with a throw-away
+// self-signed certificate.
+package smtptest
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one message the server accepted.
+type Message struct {
+	From       string
+	To         []string
+	Data       []byte // nil when the server runs with Discard
+	ReceivedAt time.Time
+}
+
+// Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	user, pass  string
+	discard     bool
+	startTLS    bool
+	implicitTLS bool
+}
+
+// WithAuth requires AUTH PLAIN with these credentials before MAIL FROM.
+// Insecure (plain-text) auth is allowed.
+func WithAuth(user, pass string) Option {
+	return func(o *options) { o.user, o.pass = user, pass }
+}
+
+// Discard counts messages but does not keep their envelopes or bodies.
+func Discard() Option { return func(o *options) { o.discard = true } }
+
+// WithStartTLS offers STARTTLS with a self-signed certificate for 127.0.0.1;
+// clients trust it through ClientTLSConfig.
+func WithStartTLS() Option { return func(o *options) { o.startTLS = true } }
+
+// WithImplicitTLS speaks TLS from the first byte (SMTPS, port 465 style) with
+// a self-signed certificate for 127.0.0.1.
+func WithImplicitTLS() Option { return func(o *options) { o.implicitTLS = true } }
+
+// Server is a running test SMTP server.
+type Server struct {
+	opts options
+	srv  *smtp.Server
+	ln   net.Listener
+	addr *net.TCPAddr
+	tls  *tls.Config // server side; nil without TLS
+	ca   *tls.Config // client side, trusts the certificate
+
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced when count grows
+	msgs     []Message
+	count    int
+	conns    int
+	open     map[net.Conn]struct{}
+	attempts map[string]int
+	rcptFail map[string]*fault
+	dataFail *fault
+	dropData int
+}
+
+type fault struct {
+	code  int
+	times int
+}
+
+// Start listens on 127.0.0.1:0 and serves until the test ends.
+func Start(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s := &Server{
+		changed:  make(chan struct{}),
+		open:     make(map[net.Conn]struct{}),
+		attempts: make(map[string]int),
+		rcptFail: make(map[string]*fault),
+	}
+	for _, opt := range opts {
+		opt(&s.opts)
+	}
+	if s.opts.startTLS || s.opts.implicitTLS {
+		s.tls, s.ca = selfSigned(tb)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("smtptest: listen: %v", err)
+	}
+	s.addr = ln.Addr().(*net.TCPAddr)
+	s.ln = &countingListener{Listener: ln, s: s}
+	if s.opts.implicitTLS {
+		s.ln = tls.NewListener(s.ln, s.tls)
+	}
+	s.srv = s.newSMTPServer()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.srv.Serve(s.ln)
+	}()
+	tb.Cleanup(func() {
+		_ = s.srv.Close()
+		_ = s.ln.Close() // Serve may not have registered it yet
+		<-done
+	})
+	return s
+}
+
+func (s *Server) newSMTPServer() *smtp.Server {
+	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = time.Minute
+	srv.WriteTimeout = time.Minute
+	srv.MaxMessageBytes = 32 << 20
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	if s.opts.startTLS {
+		srv.TLSConfig = s.tls
+	}
+	return srv
+}
+
+// Addr is host:port.
+func (s *Server) Addr() string { return s.addr.String() }
+
+// Host is the IP address the server listens on.
+func (s *Server) Host() string { return s.addr.IP.String() }
+
+// Port is the TCP port the server listens on.
+func (s *Server) Port() int { return s.addr.Port }
+
+// ClientTLSConfig trusts the server's self-signed certificate; nil when the
+// server runs without TLS. Each call returns a fresh copy.
+func (s *Server) ClientTLSConfig() *tls.Config {
+	if s.ca == nil {
+		return nil
+	}
+	return s.ca.Clone()
+}
+
+// Messages returns a copy of the accepted messages, in order.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Message, len(s.msgs))
+	copy(out, s.msgs)
+	return out
+}
+
+// Count is the number of accepted messages (kept or discarded).
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count
+}
+
+// Connections is the number of TCP connections (SMTP sessions) accepted.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// Attempts is the number of RCPT TO commands seen for rcpt, whatever the
+// answer (case-insensitive).
+func (s *Server) Attempts(rcpt string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.attempts[strings.ToLower(rcpt)]
+}
+
+// WaitFor blocks until at least n messages were accepted or ctx ends.
+func (s *Server) WaitFor(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		got, changed := s.count, s.changed
+		s.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// FailNext makes the next times RCPT TO commands for rcpt answer code
+// (4xx temporary, 5xx permanent).
+func (s *Server) FailNext(rcpt string, code, times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rcptFail[strings.ToLower(rcpt)] = &fault{code: code, times: times}
+}
+
+// FailData makes the next times DATA stages answer code after the body was
+// read.
+func (s *Server) FailData(code, times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dataFail = &fault{code: code, times: times}
+}
+
+// DropDuringData makes the next times DATA stages read the body and close
+// the connection without a reply: a connection lost mid-session.
+func (s *Server) DropDuringData(times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropData = times
+}
+
+// DropConnections closes every open client connection now, as a restarting
+// server or an idle timeout would.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	open := make([]net.Conn, 0, len(s.open))
+	for c := range s.open {
+		open = append(open, c)
+	}
+	s.mu.Unlock()
+	for _, c := range open {
+		_ = c.Close()
+	}
+}
+
+func (s *Server) accept(m Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.count++
+	if !s.opts.discard {
+		s.msgs = append(s.msgs, m)
+	}
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// takeRcptFault records a RCPT attempt and returns the code to answer, 0
+// for success.
+func (s *Server) takeRcptFault(rcpt string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := strings.ToLower(rcpt)
+	s.attempts[key]++
+	return take(s.rcptFail[key])
+}
+
+func (s *Server) takeDataFault() (code int, drop bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dropData > 0 {
+		s.dropData--
+		return 0, true
+	}
+	return take(s.dataFail), false
+}
+
+func take(f *fault) int {
+	if f == nil || f.times <= 0 {
+		return 0
+	}
+	f.times--
+	return f.code
+}
+
+func (s *Server) connOpened(c net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns++
+	s.open[c] = struct{}{}
+}
+
+func (s *Server) connClosed(c net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.open, c)
+}
+
+// countingListener counts accepted connections and tracks the open ones.
+type countingListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, s: l.s}
+	l.s.connOpened(tc)
+	return tc, nil
+}
+
+type trackedConn struct {
+	net.Conn
+	s    *Server
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() { c.s.connClosed(c) })
+	return c.Conn.Close()
+}
