@@ -1,0 +1,149 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"herald/digest"
+	"herald/stories"
+	"herald/subscribers"
+	"herald/templates"
+)
+
+// App is Herald's parts, wired from a Config.
+type App struct {
+	Cfg       Config
+	RDB       redis.UniversalClient
+	Stories   *stories.Store
+	Subs      *subscribers.Store
+	Templates *templates.Set
+	Log       *digest.RedisLog
+	Builder   *digest.Builder
+	Composer  *digest.Composer
+	Now       func() time.Time
+	Logger    *slog.Logger
+
+	ownRDB bool
+}
+
+// Options are what a caller may supply instead of the defaults: an existing
+// Redis client (the demo's embedded one), a clock, a logger.
+type Options struct {
+	RDB    redis.UniversalClient
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// New connects to Redis (unless given a client), loads the templates and
+// builds the stores. A broken override template fails here, with its file
+// and line.
+func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{Cfg: cfg, RDB: opts.RDB, Now: opts.Now, Logger: opts.Logger}
+	if a.Now == nil {
+		a.Now = time.Now
+	}
+	if a.Logger == nil {
+		a.Logger = slog.Default()
+	}
+	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL})
+	if err != nil {
+		return nil, err
+	}
+	a.Templates = tpl
+	if a.RDB == nil {
+		if a.RDB, err = OpenRedis(ctx, cfg.RedisURL); err != nil {
+			return nil, err
+		}
+		a.ownRDB = true
+	}
+	a.Stories = stories.NewStore(a.RDB, cfg.RedisPrefix, stories.Options{Now: a.Now, Retention: cfg.Retention})
+	a.Subs = subscribers.NewStore(a.RDB, cfg.RedisPrefix, a.Now)
+	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0)
+	a.Builder = &digest.Builder{Stories: a.Stories}
+	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links}
+	return a, nil
+}
+
+// Close releases the Redis connection if App opened it.
+func (a *App) Close() error {
+	if a.ownRDB {
+		return a.RDB.Close()
+	}
+	return nil
+}
+
+// linkLifetime is how long links in a message stay valid: a digest can sit
+// in an inbox for months and its unsubscribe link must still work.
+const linkLifetime = 365 * 24 * time.Hour
+
+// Links signs the subscriber's personal links.
+func (a *App) Links(sub *subscribers.Subscriber) digest.Links {
+	base := strings.TrimRight(a.Cfg.BaseURL, "/")
+	exp := a.Now().Add(linkLifetime)
+	secret := []byte(a.Cfg.Secret)
+	l := digest.Links{
+		Site:        a.Cfg.SiteURL,
+		Unsubscribe: base + "/u/" + subscribers.SignToken(secret, sub.ID, "unsubscribe", exp),
+		Preferences: base + "/p/" + subscribers.SignToken(secret, sub.ID, "preferences", exp),
+	}
+	if a.Cfg.UnsubMailto != "" {
+		l.Mailto = "mailto:" + a.Cfg.UnsubMailto + "?subject=unsubscribe%20" + sub.ID
+	}
+	return l
+}
+
+// Runner returns a dispatch runner delivering through channels.
+func (a *App) Runner(channels map[subscribers.Kind]digest.Channel) *digest.Runner {
+	return &digest.Runner{
+		Subscribers:     a.Subs,
+		Builder:         a.Builder,
+		Composer:        a.Composer,
+		Channels:        channels,
+		Recorder:        a.Log,
+		Now:             a.Now,
+		Logger:          a.Logger,
+		Lease:           a.Cfg.Lease,
+		BatchSize:       a.Cfg.BatchSize,
+		Workers:         a.Cfg.Workers,
+		BounceThreshold: a.Cfg.BounceThreshold,
+		RetryDelay:      a.Cfg.RetryDelay,
+	}
+}
+
+// Preview builds the digest sub would get if it were dispatched now,
+// without claiming it or moving its cursor.
+func (a *App) Preview(ctx context.Context, idOrEmail string) (*digest.Message, *digest.Digest, error) {
+	sub, err := a.FindSubscriber(ctx, idOrEmail)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := a.Now()
+	d, err := a.Builder.Build(ctx, sub, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.Slot = now
+	msg, err := a.Composer.Compose(d, now)
+	return msg, d, err
+}
+
+// FindSubscriber looks a subscriber up by id or email address.
+func (a *App) FindSubscriber(ctx context.Context, idOrEmail string) (*subscribers.Subscriber, error) {
+	if strings.Contains(idOrEmail, "@") {
+		return a.Subs.GetByEmail(ctx, idOrEmail)
+	}
+	sub, err := a.Subs.Get(ctx, idOrEmail)
+	if errors.Is(err, subscribers.ErrNotFound) {
+		return nil, fmt.Errorf("subscriber %q not found", idOrEmail)
+	}
+	return sub, err
+}

@@ -1,0 +1,215 @@
+// Package app wires Herald together: configuration from HERALD_* variables
+// and flags, the Redis connection, the stores, templates, channels, the
+// dispatch runner and scheduler. cmd/herald only parses and hands off here.
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/mail"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting Herald reads. Each field has a flag and an
+// environment variable (HERALD_...); flags win. Secrets also take a _FILE
+// variant naming a file that holds the value.
+type Config struct {
+	RedisURL     string
+	RedisPrefix  string
+	SMTPURL      string // secret: may carry a password
+	From         string
+	SlackToken   string // secret
+	HTTPAddr     string
+	BaseURL      string // where Herald's own pages live, for links in messages
+	SiteURL      string // the news site, for "and N more"
+	APIToken     string // secret
+	Secret       string // secret: HMAC key for reader links
+	TemplatesDir string
+	Outbox       string // when set, write messages here instead of sending
+	UnsubMailto  string // mailto address for List-Unsubscribe, "" for none
+
+	Tick            string
+	Workers         int
+	BatchSize       int
+	SMTPPool        int
+	SMTPRate        float64
+	Lease           time.Duration
+	Retention       time.Duration
+	RetryDelay      time.Duration
+	InstantDelay    time.Duration
+	BounceThreshold int
+	ShutdownGrace   time.Duration
+	LogLevel        string
+}
+
+// DefaultConfig is the configuration before flags and environment.
+func DefaultConfig() Config {
+	return Config{
+		RedisURL:        "redis://127.0.0.1:6379/0",
+		RedisPrefix:     "herald:",
+		SMTPURL:         "smtp://127.0.0.1:1025?tls=none",
+		From:            "Herald <herald@localhost>",
+		HTTPAddr:        "127.0.0.1:8080",
+		BaseURL:         "http://127.0.0.1:8080",
+		SiteURL:         "https://news.example.com",
+		Tick:            "@every 10s",
+		Workers:         8,
+		BatchSize:       200,
+		SMTPPool:        8,
+		Lease:           5 * time.Minute,
+		Retention:       30 * 24 * time.Hour,
+		RetryDelay:      5 * time.Minute,
+		InstantDelay:    10 * time.Minute,
+		BounceThreshold: 1,
+		ShutdownGrace:   30 * time.Second,
+		LogLevel:        "info",
+	}
+}
+
+// setting describes one Config field for flags and environment.
+type setting struct {
+	name   string // flag name; env is HERALD_ + upper snake
+	usage  string
+	secret bool
+	str    *string
+	num    *int
+	float  *float64
+	dur    *time.Duration
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{name: "redis-url", usage: "Redis URL (redis://host:port/db)", str: &c.RedisURL},
+		{name: "redis-prefix", usage: "prefix of every Redis key", str: &c.RedisPrefix},
+		{name: "smtp-url", usage: "SMTP server (smtp://user:pass@host:port?tls=none|starttls|tls)", str: &c.SMTPURL, secret: true},
+		{name: "from", usage: "From address of digests", str: &c.From},
+		{name: "slack-token", usage: "Slack bot token (chat:write)", str: &c.SlackToken, secret: true},
+		{name: "http-addr", usage: "HTTP listen address", str: &c.HTTPAddr},
+		{name: "base-url", usage: "public URL of Herald's pages, for links in messages", str: &c.BaseURL},
+		{name: "site-url", usage: "the news site's URL", str: &c.SiteURL},
+		{name: "api-token", usage: "bearer token of the admin API", str: &c.APIToken, secret: true},
+		{name: "secret", usage: "HMAC key for signed reader links", str: &c.Secret, secret: true},
+		{name: "templates", usage: "directory of template overrides", str: &c.TemplatesDir},
+		{name: "outbox", usage: "write messages to this directory instead of sending", str: &c.Outbox},
+		{name: "unsubscribe-mailto", usage: "mailto address for List-Unsubscribe (empty: none)", str: &c.UnsubMailto},
+		{name: "tick", usage: "dispatch tick (cron spec)", str: &c.Tick},
+		{name: "workers", usage: "concurrent sends", num: &c.Workers},
+		{name: "batch-size", usage: "subscribers claimed per batch", num: &c.BatchSize},
+		{name: "smtp-pool", usage: "SMTP connections kept open", num: &c.SMTPPool},
+		{name: "smtp-rate", usage: "SMTP messages per second (0: no limit)", float: &c.SMTPRate},
+		{name: "lease", usage: "how long a claim is held", dur: &c.Lease},
+		{name: "retention", usage: "how long stories are kept", dur: &c.Retention},
+		{name: "retry-delay", usage: "wait after a temporary failure", dur: &c.RetryDelay},
+		{name: "instant-delay", usage: "email instant alerts batch stories landing within this window", dur: &c.InstantDelay},
+		{name: "bounce-threshold", usage: "hard bounces before an address is suppressed", num: &c.BounceThreshold},
+		{name: "shutdown-grace", usage: "time for in-flight sends at shutdown", dur: &c.ShutdownGrace},
+		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+	}
+}
+
+// EnvName is the environment variable of a flag.
+func EnvName(flagName string) string {
+	return "HERALD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// LoadEnv applies HERALD_* variables (and NAME_FILE for secrets) over c.
+func (c *Config) LoadEnv(getenv func(string) string) error {
+	for _, s := range c.settings() {
+		env := EnvName(s.name)
+		v := getenv(env)
+		if s.secret && v == "" {
+			if path := getenv(env + "_FILE"); path != "" {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return fmt.Errorf("config: %s_FILE: %w", env, err)
+				}
+				v = strings.TrimSpace(string(b))
+			}
+		}
+		if v == "" {
+			continue
+		}
+		if err := s.set(v); err != nil {
+			return fmt.Errorf("config: %s: %w", env, err)
+		}
+	}
+	return nil
+}
+
+// RegisterFlags adds a flag per setting to fs; parsing fs after LoadEnv makes
+// flags win.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	for _, s := range c.settings() {
+		usage := s.usage + " (" + EnvName(s.name) + ")"
+		switch {
+		case s.str != nil:
+			fs.StringVar(s.str, s.name, *s.str, usage)
+		case s.num != nil:
+			fs.IntVar(s.num, s.name, *s.num, usage)
+		case s.float != nil:
+			fs.Float64Var(s.float, s.name, *s.float, usage)
+		case s.dur != nil:
+			fs.DurationVar(s.dur, s.name, *s.dur, usage)
+		}
+	}
+}
+
+func (s setting) set(v string) error {
+	switch {
+	case s.str != nil:
+		*s.str = v
+	case s.num != nil:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		*s.num = n
+	case s.float != nil:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return err
+		}
+		*s.float = f
+	case s.dur != nil:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		*s.dur = d
+	}
+	return nil
+}
+
+// Validate checks what can be checked without reaching a server.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, err := mail.ParseAddress(c.From); err != nil {
+		errs = append(errs, fmt.Errorf("config: from %q: %w", c.From, err))
+	}
+	if strings.ContainsAny(c.From, "\r\n") {
+		errs = append(errs, errors.New("config: from: contains CR or LF"))
+	}
+	if c.Workers < 1 || c.BatchSize < 1 || c.SMTPPool < 1 {
+		errs = append(errs, errors.New("config: workers, batch-size and smtp-pool must be at least 1"))
+	}
+	if c.Lease < time.Minute {
+		errs = append(errs, errors.New("config: lease must be at least 1m (longer than any send)"))
+	}
+	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		errs = append(errs, fmt.Errorf("config: base-url %q: must be an http(s) URL", c.BaseURL))
+	}
+	return errors.Join(errs...)
+}
+
+// FromAddress is the parsed From.
+func (c *Config) FromAddress() (name, addr string) {
+	a, err := mail.ParseAddress(c.From)
+	if err != nil {
+		return "", c.From
+	}
+	return a.Name, a.Address
+}

@@ -1,0 +1,12 @@
+package app
+
+import "net/url"
+
+// redactURL hides a password in a URL so it can be printed.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}

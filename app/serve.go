@@ -1,0 +1,66 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"herald/digest"
+	"herald/subscribers"
+)
+
+// Serve runs the dispatch scheduler and the HTTP server until ctx ends, then
+// stops claiming work, lets in-flight sends finish (up to ShutdownGrace) and
+// returns. ready, if not nil, receives the HTTP listener's address.
+func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Channel, handler http.Handler, ready chan<- string) error {
+	ln, err := net.Listen("tcp", a.Cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (HERALD_HTTP_ADDR): %w", a.Cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(ln) }()
+	a.Logger.Info("herald serving", slog.String("http_addr", ln.Addr().String()))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	sched := &digest.Scheduler{
+		Runner:   a.Runner(channels),
+		TickSpec: a.Cfg.Tick,
+		Jobs:     map[string]func(context.Context) error{"@every 1h": a.sweep},
+		Logger:   a.Logger,
+	}
+	schedDone := make(chan error, 1)
+	go func() { schedDone <- sched.Run(ctx) }()
+
+	select {
+	case err = <-httpDone:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	a.Logger.Info("shutting down: finishing in-flight sends", slog.Duration("grace", a.Cfg.ShutdownGrace))
+	grace, cancel := context.WithTimeout(context.Background(), a.Cfg.ShutdownGrace)
+	defer cancel()
+	select {
+	case err = <-schedDone:
+	case <-grace.Done():
+		err = errors.New("shutdown grace period passed with sends still in flight; their leases will expire and another run retries them")
+	}
+	if herr := srv.Shutdown(grace); herr != nil && err == nil {
+		err = herr
+	}
+	return err
+}
+
+func (a *App) sweep(ctx context.Context) error {
+	n, err := a.Stories.Sweep(ctx)
+	if n > 0 {
+		a.Logger.Info("retention sweep", slog.Int("removed", n))
+	}
+	return err
+}
