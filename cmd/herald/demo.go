@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -90,6 +92,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := printDeliveries(ctx, a, rec, abs, stdout); err != nil {
 		return err
 	}
+	showSlackPayload(rec, abs, stdout)
 	fmt.Fprintf(stdout, "\nsent %d, no stories %d, failed %d. Messages are in %s\n", st.Sent, st.Empty, st.Temporary+st.Permanent, abs)
 	fmt.Fprintln(stdout, "(.eml files open in any mail client; .json files are Slack chat.postMessage payloads)")
 	if *serve == "" {
@@ -199,6 +202,28 @@ func serveOutbox(ctx context.Context, addr, dir string, stdout io.Writer) error 
 	}
 	slog.Debug("outbox viewer stopped")
 	return nil
+}
+
+// showSlackPayload prints the first Slack message of the team digest, as
+// chat.postMessage would receive it.
+func showSlackPayload(rec *memRecorder, dir string, stdout io.Writer) {
+	for _, d := range rec.list {
+		if d.Channel != string(subscribers.KindSlack) || d.Result != "sent" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, d.SubscriberID+"-"+d.MessageID+".json"))
+		if err != nil {
+			return
+		}
+		var payloads []json.RawMessage
+		if json.Unmarshal(b, &payloads) != nil || len(payloads) == 0 {
+			return
+		}
+		var out bytes.Buffer
+		_ = json.Indent(&out, payloads[0], "", "  ")
+		fmt.Fprintf(stdout, "\nSlack payload (1 of %d) in %s:\n%s\n", len(payloads), filepath.Base(dir)+"/"+d.SubscriberID+"-"+d.MessageID+".json", out.String())
+		return
+	}
 }
 
 func randomHex(n int) string {

@@ -195,3 +195,34 @@ func TestSubscribersCLI(t *testing.T) {
 		t.Errorf("still listed after remove:\n%s", out)
 	}
 }
+
+// Teams: a webhook URL is a secret and is never printed back in full.
+func TestTeamsCLI(t *testing.T) {
+	url := "redis://" + redistest.Addr(t) + "/0"
+	_, prefix := redistest.Client(t)
+	base := []string{"--redis-url", url, "--redis-prefix", prefix}
+	cli := func(args ...string) (string, error) { return runCLI(t, append(append(args[:2:2], base...), args[2:]...)...) }
+	hook := filepath.Join(t.TempDir(), "hook")
+	const secretPath = "/services/T000/B000/XXXXSECRETXXXX"
+	if err := os.WriteFile(hook, []byte("https://hooks.slack.com"+secretPath+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cli("teams", "add", "--webhook-url-file", hook, "--name", "Desk", "--schedule", "instant", "--topics", "japan")
+	if err != nil || strings.Contains(out, "SECRET") {
+		t.Fatalf("add webhook team: %v\n%s", err, out)
+	}
+	if out, err := cli("teams", "add", "--channel", "C0DESK001", "--tz", "Asia/Tokyo", "--schedule", "weekly mon 09:00", "--topics", "china"); err != nil {
+		t.Fatalf("add channel team: %v\n%s", err, out)
+	}
+	if _, err := cli("teams", "add", "--channel", "#general"); err == nil || !strings.Contains(err.Error(), "slack_channel") {
+		t.Errorf("bad channel id accepted: %v", err)
+	}
+	out, err = cli("teams", "list")
+	if err != nil || !strings.Contains(out, "slack:C0DESK001") || !strings.Contains(out, "hooks.slack.com/…") || strings.Contains(out, "SECRET") {
+		t.Errorf("list: %v\n%s", err, out)
+	}
+	id := strings.Fields(strings.Split(out, "\n")[1])[0]
+	if out, err := cli("teams", "follow", id, "south-korea"); err != nil || !strings.Contains(out, "south-korea") {
+		t.Errorf("follow: %v\n%s", err, out)
+	}
+}
