@@ -201,7 +201,9 @@ func TestTeamsCLI(t *testing.T) {
 	url := "redis://" + redistest.Addr(t) + "/0"
 	_, prefix := redistest.Client(t)
 	base := []string{"--redis-url", url, "--redis-prefix", prefix}
-	cli := func(args ...string) (string, error) { return runCLI(t, append(append(args[:2:2], base...), args[2:]...)...) }
+	cli := func(args ...string) (string, error) {
+		return runCLI(t, append(append(args[:2:2], base...), args[2:]...)...)
+	}
 	hook := filepath.Join(t.TempDir(), "hook")
 	const secretPath = "/services/T000/B000/XXXXSECRETXXXX"
 	if err := os.WriteFile(hook, []byte("https://hooks.slack.com"+secretPath+"\n"), 0o600); err != nil {
