@@ -196,8 +196,8 @@ func (c *Config) Validate() error {
 	if c.Workers < 1 || c.BatchSize < 1 || c.SMTPPool < 1 {
 		errs = append(errs, errors.New("config: workers, batch-size and smtp-pool must be at least 1"))
 	}
-	if c.Lease < time.Minute {
-		errs = append(errs, errors.New("config: lease must be at least 1m (longer than any send)"))
+	if c.Lease < 5*time.Second {
+		errs = append(errs, errors.New("config: lease must be at least 5s, and longer than any send"))
 	}
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("config: base-url %q: must be an http(s) URL", c.BaseURL))
