@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"herald/digest"
 	"herald/subscribers"
 )
@@ -34,6 +36,7 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 		TickSpec: a.Cfg.Tick,
 		Jobs:     map[string]func(context.Context) error{"@every 1h": a.sweep},
 		Logger:   a.Logger,
+		OnTick:   a.publishTick,
 	}
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(ctx) }()
@@ -55,6 +58,25 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 		err = herr
 	}
 	return err
+}
+
+// publishTick records when this process last ticked, for "herald status".
+func (a *App) publishTick(ctx context.Context, at time.Time, _ digest.Stats) {
+	if err := a.RDB.Set(ctx, a.Cfg.RedisPrefix+"status:last_tick", at.UnixMilli(), 0).Err(); err != nil {
+		a.Logger.Warn("publish tick", slog.Any("error", err))
+	}
+}
+
+// LastTick is when any Herald process sharing this Redis last ticked.
+func (a *App) LastTick(ctx context.Context) (time.Time, error) {
+	ms, err := a.RDB.Get(ctx, a.Cfg.RedisPrefix+"status:last_tick").Int64()
+	if errors.Is(err, redis.Nil) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.UnixMilli(ms), nil
 }
 
 func (a *App) sweep(ctx context.Context) error {

@@ -19,7 +19,8 @@ type Delivery struct {
 	WindowStart  time.Time
 	WindowEnd    time.Time
 	Stories      int
-	Result       string // sent, empty, temporary, permanent
+	Result       string // sent, empty, temporary, failed (retries used up), permanent
+	Attempt      int    // 1 for the first try at this window
 	Error        string
 	At           time.Time
 }
@@ -55,7 +56,7 @@ func (l *RedisLog) Record(ctx context.Context, d Delivery) error {
 		Values: []any{
 			"sub", d.SubscriberID, "msg", d.MessageID, "channel", d.Channel,
 			"start", d.WindowStart.UnixMilli(), "end", d.WindowEnd.UnixMilli(),
-			"stories", d.Stories, "result", d.Result, "error", d.Error, "at", d.At.UnixMilli(),
+			"stories", d.Stories, "result", d.Result, "attempt", d.Attempt, "error", d.Error, "at", d.At.UnixMilli(),
 		},
 	}).Err()
 	if err != nil {
@@ -84,9 +85,59 @@ func deliveryFrom(m redis.XMessage) Delivery {
 		return time.UnixMilli(n).UTC()
 	}
 	n, _ := strconv.Atoi(s("stories"))
+	attempt, _ := strconv.Atoi(s("attempt"))
 	return Delivery{
 		ID: m.ID, SubscriberID: s("sub"), MessageID: s("msg"), Channel: s("channel"),
 		WindowStart: ms("start"), WindowEnd: ms("end"), Stories: n,
-		Result: s("result"), Error: s("error"), At: ms("at"),
+		Result: s("result"), Attempt: attempt, Error: s("error"), At: ms("at"),
 	}
+}
+
+// Query selects deliveries from the log, newest first.
+type Query struct {
+	SubscriberID string    // only this subscriber, "" for all
+	Failed       bool      // only temporary and permanent failures
+	Since        time.Time // only entries at or after this time; zero for all
+	Limit        int       // at most this many; default 50
+	Scan         int64     // read at most this many entries; default 100,000
+}
+
+// Find returns the deliveries matching q, newest first.
+func (l *RedisLog) Find(ctx context.Context, q Query) ([]Delivery, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Scan <= 0 {
+		q.Scan = 100_000
+	}
+	min := "-"
+	if !q.Since.IsZero() {
+		min = strconv.FormatInt(q.Since.UnixMilli(), 10) + "-0"
+	}
+	var out []Delivery
+	max := "+"
+	for read := int64(0); read < q.Scan && len(out) < q.Limit; {
+		page, err := l.rdb.XRevRangeN(ctx, l.key, max, min, 1000).Result()
+		if err != nil {
+			return nil, fmt.Errorf("digest: read deliveries: %w", err)
+		}
+		for _, m := range page {
+			if d := deliveryFrom(m); q.matches(d) && len(out) < q.Limit {
+				out = append(out, d)
+			}
+		}
+		read += int64(len(page))
+		if len(page) < 1000 {
+			break
+		}
+		max = "(" + page[len(page)-1].ID
+	}
+	return out, nil
+}
+
+func (q Query) matches(d Delivery) bool {
+	if q.SubscriberID != "" && d.SubscriberID != q.SubscriberID {
+		return false
+	}
+	return !q.Failed || d.Result == "temporary" || d.Result == "permanent" || d.Result == "failed"
 }

@@ -21,6 +21,9 @@ type Scheduler struct {
 	// Jobs are further named jobs, e.g. {"@every 1h": sweep}.
 	Jobs   map[string]func(ctx context.Context) error
 	Logger *slog.Logger
+	// OnTick, if set, is called after each dispatch tick (e.g. to publish
+	// the time of the last tick for "herald status").
+	OnTick func(ctx context.Context, at time.Time, st Stats)
 
 	lastTick atomic.Int64 // unix ms of the last finished tick
 }
@@ -73,7 +76,11 @@ func (s *Scheduler) tick(ctx context.Context, logger *slog.Logger) {
 		return
 	}
 	st, err := s.Runner.RunOnce(ctx)
-	s.lastTick.Store(time.Now().UnixMilli())
+	now := time.Now()
+	s.lastTick.Store(now.UnixMilli())
+	if s.OnTick != nil {
+		s.OnTick(context.WithoutCancel(ctx), now, st)
+	}
 	if err != nil {
 		logger.Error("dispatch", slog.Any("error", err))
 	}

@@ -35,6 +35,8 @@ func commands() map[string]command {
 		"stories":     {"import, show, delete stories; list topics", cmdStories},
 		"subscribers": {"add, follow, unfollow, list, remove, import subscribers", cmdSubscribers},
 		"teams":       {"Slack team subscriptions: add, follow, unfollow, list, remove", cmdTeams},
+		"deliveries":  {"the delivery log: --subscriber ID, --failed", cmdDeliveries},
+		"status":      {"due backlog, last tick, the last hour's deliveries by channel", cmdStatus},
 		"version":     {"print the version", cmdVersion},
 	}
 }

@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"herald/channels/outbox"
+	"herald/digest"
 	"herald/internal/redistest"
 )
 
@@ -226,5 +230,32 @@ func TestTeamsCLI(t *testing.T) {
 	id := strings.Fields(strings.Split(out, "\n")[1])[0]
 	if out, err := cli("teams", "follow", id, "south-korea"); err != nil || !strings.Contains(out, "south-korea") {
 		t.Errorf("follow: %v\n%s", err, out)
+	}
+}
+
+func TestDeliveriesAndStatus(t *testing.T) {
+	url := "redis://" + redistest.Addr(t) + "/0"
+	rdb, prefix := redistest.Client(t)
+	log := digest.NewRedisLog(rdb, prefix, 0)
+	now := time.Now()
+	for i, res := range []string{"sent", "permanent", "sent", "temporary"} {
+		err := log.Record(context.Background(), digest.Delivery{SubscriberID: fmt.Sprintf("sub%d", i), MessageID: fmt.Sprintf("m%d", i),
+			Channel: "email", Result: res, Attempt: 1, Error: map[bool]string{true: "550 no such user"}[res == "permanent"], At: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := []string{"--redis-url", url, "--redis-prefix", prefix}
+	out, err := runCLI(t, append([]string{"deliveries", "--failed"}, base...)...)
+	if err != nil || !strings.Contains(out, "sub1") || !strings.Contains(out, "550 no such user") || !strings.Contains(out, "sub3") || strings.Contains(out, "sub0") {
+		t.Errorf("deliveries --failed: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, append([]string{"deliveries", "--subscriber", "sub2"}, base...)...)
+	if err != nil || !strings.Contains(out, "sub2") || strings.Contains(out, "sub1") {
+		t.Errorf("deliveries --subscriber: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, append([]string{"status"}, base...)...)
+	if err != nil || !regexp.MustCompile(`email\s+2\s+0\s+1\s+0\s+1`).MatchString(out) || !strings.Contains(out, "due now:        0") {
+		t.Errorf("status: %v\n%s", err, out)
 	}
 }
