@@ -211,6 +211,9 @@ func TestPermanentSMTPFailureRecorded(t *testing.T) {
 	if got.Status != subscribers.StatusBounced || got.Bounces != 1 || !strings.Contains(got.LastError, "550") {
 		t.Errorf("status %s, bounces %d, last error %q", got.Status, got.Bounces, got.LastError)
 	}
+	if s, err := h.app.Subs.Suppressed(context.Background(), "nobody@example.com"); err != nil || s == nil || !strings.Contains(s.Reason, "bounced") {
+		t.Errorf("address not suppressed after a hard bounce: %+v (%v)", s, err)
+	}
 	for day := 1; day <= 3; day++ {
 		h.dispatchAt(time.Date(2026, 11, 28+day, 22, 0, 5, 0, time.UTC))
 	}

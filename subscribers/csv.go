@@ -234,7 +234,7 @@ func saveRow(ctx context.Context, st *Store, sub *Subscriber, exists bool, line 
 		res.Updated++
 	case err == nil:
 		res.Added++
-	case errors.As(err, &verr), errors.Is(err, ErrExists), errors.Is(err, ErrNotFound):
+	case errors.As(err, &verr), errors.Is(err, ErrExists), errors.Is(err, ErrNotFound), errors.Is(err, ErrSuppressed):
 		skipRow(res, line, err)
 	default:
 		return err

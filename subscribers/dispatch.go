@@ -96,10 +96,14 @@ func (st *Store) Bounce(ctx context.Context, id, token string, reason string, th
 	err = st.finish(ctx, "bounce", bounceScript, id, token,
 		[]any{token, msOf(nextDue), reason, max(threshold, 1)})
 	var s *suppressedErr
-	if errors.As(err, &s) {
-		return true, nil
+	if !errors.As(err, &s) {
+		return false, err
 	}
-	return false, err
+	sub, gerr := st.Get(ctx, id)
+	if gerr != nil {
+		return true, gerr
+	}
+	return true, st.suppressAfter(ctx, sub, "bounced: "+reason)
 }
 
 // suppressedErr carries "suppressed" out of finish.

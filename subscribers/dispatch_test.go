@@ -390,6 +390,12 @@ func TestReactivateAfterBounce(t *testing.T) {
 	checkBacklog(t, st, now.Add(time.Hour), 0) // a bounced reader is never marked due
 	clk.Set(now)
 	got.Status = subscribers.StatusActive
+	if err := st.Update(ctx, got); !errors.Is(err, subscribers.ErrSuppressed) {
+		t.Fatalf("reactivating a bounced address without lifting the suppression: %v", err)
+	}
+	if lifted, err := st.Unsuppress(ctx, "A@example.com"); err != nil || !lifted {
+		t.Fatalf("Unsuppress = %v, %v", lifted, err)
+	}
 	if err := st.Update(ctx, got); err != nil {
 		t.Fatal(err)
 	}

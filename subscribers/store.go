@@ -82,6 +82,9 @@ func (st *Store) Add(ctx context.Context, sub *Subscriber) error {
 	now := msTime(st.now())
 	sub.CreatedAt, sub.Cursor, sub.Bounces, sub.LastError = now, now, 0, ""
 	sub.NextDue = st.firstDue(sub, now)
+	if err := st.checkSuppressed(ctx, sub); err != nil {
+		return fmt.Errorf("subscribers: add: %w", err)
+	}
 	dest := st.destKey(sub)
 	if err := st.claimDest(ctx, dest, sub.ID); err != nil {
 		return fmt.Errorf("subscribers: add %s: %w", sub.ID, err)
@@ -264,8 +267,16 @@ func (st *Store) Update(ctx context.Context, sub *Subscriber) error {
 	if sub.Kind != old.Kind {
 		return invalid("kind", "cannot change")
 	}
+	if sub.Status != old.Status || sub.Email != old.Email {
+		if err := st.checkSuppressed(ctx, sub); err != nil {
+			return fmt.Errorf("subscribers: update %s: %w", sub.ID, err)
+		}
+	}
 	if err := st.update(ctx, old, sub); err != nil {
 		return fmt.Errorf("subscribers: update %s: %w", sub.ID, err)
+	}
+	if sub.Status == StatusUnsubscribed && old.Status != StatusUnsubscribed {
+		return st.suppressAfter(ctx, sub, "unsubscribed")
 	}
 	return nil
 }
