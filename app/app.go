@@ -116,6 +116,7 @@ func (a *App) Runner(channels map[subscribers.Kind]digest.Channel) *digest.Runne
 		Workers:         a.Cfg.Workers,
 		BounceThreshold: a.Cfg.BounceThreshold,
 		RetryDelay:      a.Cfg.RetryDelay,
+		MaxAttempts:     a.Cfg.MaxAttempts,
 	}
 }
 

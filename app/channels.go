@@ -58,7 +58,7 @@ func (a *App) OpenChannels(ctx context.Context) (*Channels, error) {
 		_ = sender.Close()
 		return nil, err
 	}
-	sl := slack.New(slack.Config{Token: a.Cfg.SlackToken}, a.Logger)
+	sl := slack.New(slack.Config{Token: a.Cfg.SlackToken, APIURL: a.Cfg.SlackAPIURL}, a.Logger)
 	return &Channels{
 		ByKind: map[subscribers.Kind]digest.Channel{subscribers.KindEmail: sender, subscribers.KindSlack: sl},
 		closer: sender.Close,

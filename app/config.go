@@ -23,6 +23,7 @@ type Config struct {
 	SMTPURL      string // secret: may carry a password
 	From         string
 	SlackToken   string // secret
+	SlackAPIURL  string // Slack Web API base URL; empty: Slack's own
 	HTTPAddr     string
 	BaseURL      string // where Herald's own pages live, for links in messages
 	SiteURL      string // the news site, for "and N more"
@@ -40,6 +41,7 @@ type Config struct {
 	Lease           time.Duration
 	Retention       time.Duration
 	RetryDelay      time.Duration
+	MaxAttempts     int
 	InstantDelay    time.Duration
 	BounceThreshold int
 	ShutdownGrace   time.Duration
@@ -63,6 +65,7 @@ func DefaultConfig() Config {
 		Lease:           5 * time.Minute,
 		Retention:       30 * 24 * time.Hour,
 		RetryDelay:      5 * time.Minute,
+		MaxAttempts:     5,
 		InstantDelay:    10 * time.Minute,
 		BounceThreshold: 1,
 		ShutdownGrace:   30 * time.Second,
@@ -88,6 +91,7 @@ func (c *Config) settings() []setting {
 		{name: "smtp-url", usage: "SMTP server (smtp://user:pass@host:port?tls=none|starttls|tls)", str: &c.SMTPURL, secret: true},
 		{name: "from", usage: "From address of digests", str: &c.From},
 		{name: "slack-token", usage: "Slack bot token (chat:write)", str: &c.SlackToken, secret: true},
+		{name: "slack-api-url", usage: "Slack Web API base URL (empty: https://slack.com/api/; for tests and proxies)", str: &c.SlackAPIURL},
 		{name: "http-addr", usage: "HTTP listen address", str: &c.HTTPAddr},
 		{name: "base-url", usage: "public URL of Herald's pages, for links in messages", str: &c.BaseURL},
 		{name: "site-url", usage: "the news site's URL", str: &c.SiteURL},
@@ -103,7 +107,8 @@ func (c *Config) settings() []setting {
 		{name: "smtp-rate", usage: "SMTP messages per second (0: no limit)", float: &c.SMTPRate},
 		{name: "lease", usage: "how long a claim is held", dur: &c.Lease},
 		{name: "retention", usage: "how long stories are kept", dur: &c.Retention},
-		{name: "retry-delay", usage: "wait after a temporary failure", dur: &c.RetryDelay},
+		{name: "retry-delay", usage: "first wait after a temporary failure (doubles, with jitter)", dur: &c.RetryDelay},
+		{name: "max-attempts", usage: "temporary failures at one window before it waits for the next digest", num: &c.MaxAttempts},
 		{name: "instant-delay", usage: "email instant alerts batch stories landing within this window", dur: &c.InstantDelay},
 		{name: "bounce-threshold", usage: "hard bounces before an address is suppressed", num: &c.BounceThreshold},
 		{name: "shutdown-grace", usage: "time for in-flight sends at shutdown", dur: &c.ShutdownGrace},

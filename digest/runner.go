@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -44,9 +45,11 @@ type Runner struct {
 	Workers         int           // concurrent sends; default 8
 	SendEmpty       bool          // send a digest with no stories
 	BounceThreshold int           // permanent failures before suppression; default 1
-	RetryDelay      time.Duration // after a temporary failure; default 5m
+	RetryDelay      time.Duration // first wait after a temporary failure, doubling; default 5m
+	MaxAttempts     int           // temporary failures at one window before giving up on it; default 5
 	SendTimeout     time.Duration // per message; default 2m
 	Progress        func(Stats)   // called after each message, may be nil
+	Stages          *StageTimes   // time per stage, added up when not nil
 }
 
 // Stats counts what one dispatch did.
@@ -84,6 +87,9 @@ func (r *Runner) defaults() {
 	if r.RetryDelay <= 0 {
 		r.RetryDelay = 5 * time.Minute
 	}
+	if r.MaxAttempts <= 0 {
+		r.MaxAttempts = 5
+	}
 	if r.SendTimeout <= 0 {
 		r.SendTimeout = 2 * time.Minute
 	}
@@ -100,7 +106,9 @@ func (r *Runner) RunOnce(ctx context.Context) (Stats, error) {
 	var st Stats
 	for ctx.Err() == nil {
 		now := r.Now()
+		t := r.Stages.start()
 		ids, err := r.Subscribers.Claim(ctx, now, r.BatchSize, r.Lease)
+		r.Stages.since(stageClaim, t)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -120,6 +128,7 @@ func (r *Runner) RunOnce(ctx context.Context) (Stats, error) {
 
 func (r *Runner) runBatch(ctx context.Context, now time.Time, ids []string, st *Stats) error {
 	token := newToken()
+	t := r.Stages.start()
 	subs := r.acquire(ctx, ids, token, now, st)
 	ready := r.triage(ctx, subs, token, now, st)
 	if len(ready) == 0 {
@@ -132,6 +141,7 @@ func (r *Runner) runBatch(ctx context.Context, now time.Time, ids []string, st *
 		}
 	}
 	digests, err := r.Builder.BuildBatch(ctx, ready, end)
+	r.Stages.since(stageGather, t)
 	if err != nil {
 		r.releaseAll(ready, token, now, err)
 		return err
@@ -211,6 +221,7 @@ const (
 	outcomeEmpty     outcome = "empty"
 	outcomeTemporary outcome = "temporary"
 	outcomePermanent outcome = "permanent"
+	outcomeFailed    outcome = "failed"   // temporary failures used up the attempts
 	outcomeDeferred  outcome = "deferred" // shutting down before the send began
 )
 
@@ -222,7 +233,7 @@ func (st *Stats) add(o outcome) {
 		st.Empty++
 	case outcomeTemporary:
 		st.Temporary++
-	case outcomePermanent:
+	case outcomePermanent, outcomeFailed:
 		st.Permanent++
 	default:
 		st.Skipped++
@@ -243,15 +254,21 @@ func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.
 		r.complete(bg, sub, token, d.Window.End, next)
 		return outcomeEmpty
 	}
+	t := r.Stages.start()
 	msg, err := r.Composer.Compose(d, now)
+	r.Stages.since(stageRender, t)
 	if err != nil {
 		r.Logger.Error("render failed", slog.String("subscriber", sub.ID), slog.Any("error", err))
 		r.release(bg, sub, token, now.Add(r.RetryDelay), err.Error())
 		return outcomeTemporary
 	}
+	t = r.Stages.start()
 	err = r.send(bg, msg)
+	r.Stages.since(stageSend, t)
+	t = r.Stages.start()
 	res := r.settle(bg, d, msg, token, now, next, err)
 	r.record(bg, d, msg, res, err, now)
+	r.Stages.since(stageFinish, t)
 	return res
 }
 
@@ -271,10 +288,19 @@ func (r *Runner) settle(ctx context.Context, d *Digest, msg *Message, token stri
 	case err == nil:
 		r.complete(ctx, sub, token, d.Window.End, next)
 		return outcomeSent
+	case IsTemporary(err) && sub.Attempts+1 >= r.MaxAttempts:
+		// Give up on this attempt, not on the stories: the cursor stays, so
+		// the next scheduled digest still holds this window.
+		r.Logger.Error("send failed, attempts used up; the window waits for the next digest",
+			slog.String("subscriber", sub.ID), slog.String("message_id", msg.ID),
+			slog.Int("attempts", sub.Attempts+1), slog.Any("error", err))
+		r.complete(ctx, sub, token, sub.Cursor, next)
+		return outcomeFailed
 	case IsTemporary(err):
+		retryAt := now.Add(r.retryDelay(sub.Attempts + 1))
 		r.Logger.Warn("send failed, will retry", slog.String("subscriber", sub.ID),
-			slog.String("message_id", msg.ID), slog.Any("error", err))
-		r.release(ctx, sub, token, now.Add(r.RetryDelay), err.Error())
+			slog.String("message_id", msg.ID), slog.Time("retry_at", retryAt), slog.Any("error", err))
+		r.release(ctx, sub, token, retryAt, err.Error())
 		return outcomeTemporary
 	default:
 		var se *SendError
@@ -315,7 +341,7 @@ func (r *Runner) record(ctx context.Context, d *Digest, msg *Message, res outcom
 	rec := Delivery{
 		SubscriberID: d.Subscriber.ID, MessageID: msg.ID, Channel: string(msg.Kind),
 		WindowStart: d.Window.Start, WindowEnd: d.Window.End, Stories: len(d.Items),
-		Result: string(res), At: now,
+		Result: string(res), Attempt: d.Subscriber.Attempts + 1, At: now,
 	}
 	if err != nil {
 		rec.Error = err.Error()
@@ -323,6 +349,18 @@ func (r *Runner) record(ctx context.Context, d *Digest, msg *Message, res outcom
 	if rerr := r.Recorder.Record(ctx, rec); rerr != nil {
 		r.Logger.Error("record delivery", slog.String("subscriber", d.Subscriber.ID), slog.Any("error", rerr))
 	}
+}
+
+// retryDelay is the wait after the attempt-th temporary failure: RetryDelay
+// doubling each time, at most 6h, with ±20% jitter so a burst of failures
+// does not come back as a burst.
+func (r *Runner) retryDelay(attempt int) time.Duration {
+	d := r.RetryDelay << min(attempt-1, 16)
+	if d > 6*time.Hour || d <= 0 {
+		d = 6 * time.Hour
+	}
+	jitter := time.Duration(mrand.Int64N(int64(d)/5*2+1)) - d/5
+	return d + jitter
 }
 
 // parallel runs fn(0..n-1) on up to Workers goroutines and waits.

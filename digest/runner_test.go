@@ -190,7 +190,11 @@ func TestTemporaryFailureKeepsWindow(t *testing.T) {
 	if st := e.run(); st.Claimed != 0 {
 		t.Fatalf("retried before the retry delay: %+v", st)
 	}
-	e.clock.Add(10 * time.Minute)
+	e.clock.Add(7 * time.Minute) // RetryDelay 10m less the largest jitter (20%) is 8m
+	if st := e.run(); st.Claimed != 0 {
+		t.Fatalf("retried before the retry delay: %+v", st)
+	}
+	e.clock.Add(6 * time.Minute) // past 10m plus the largest jitter
 	if st := e.run(); st.Sent != 1 {
 		t.Fatalf("retry run %+v", st)
 	}
@@ -283,4 +287,82 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// Temporary failures back off exponentially; once MaxAttempts are used the
+// delivery is marked failed, the window is kept and the next scheduled
+// digest still carries its stories.
+func TestRetriesExhaustedKeepWindow(t *testing.T) {
+	t0 := mustTime("2026-11-27T06:00:00Z")
+	e := newEnv(t, t0)
+	e.runner.MaxAttempts = 3
+	rec := &memLog{}
+	e.runner.Recorder = rec
+	sub := e.addReader("flaky@example.com", "UTC", "daily 07:00", "japan")
+	e.clock.Set(t0.Add(time.Minute))
+	e.ingest("s1", t0, "Japan")
+	down := true
+	e.ch.fail = func(*digest.Message, int) error {
+		if down {
+			return digest.Temporary(421, errors.New("service not available"))
+		}
+		return nil
+	}
+	e.clock.Set(mustTime("2026-11-27T07:00:03Z"))
+	var waits []time.Duration
+	for i := 0; i < 3; i++ {
+		before := e.clock.Now()
+		e.run()
+		got := e.get(sub.ID)
+		if i < 2 {
+			waits = append(waits, got.NextDue.Sub(before))
+			e.clock.Set(got.NextDue)
+		}
+	}
+	if len(waits) != 2 || waits[0] < 8*time.Minute || waits[0] > 12*time.Minute || waits[1] < 16*time.Minute || waits[1] > 24*time.Minute {
+		t.Errorf("backoff waits %v, want about 10m then 20m", waits)
+	}
+	got := e.get(sub.ID)
+	if !got.Cursor.Equal(t0) || got.Attempts != 0 {
+		t.Errorf("after giving up: cursor %v attempts %d; want the window kept and attempts reset", got.Cursor, got.Attempts)
+	}
+	if want := mustTime("2026-11-28T07:00:00Z"); !got.NextDue.Equal(want) {
+		t.Errorf("next due %v, want the next scheduled digest %v", got.NextDue, want)
+	}
+	results := rec.results()
+	if len(results) != 3 || results[2] != "failed" || rec.list[2].Attempt != 3 {
+		t.Errorf("delivery log %v (last attempt %d), want temporary, temporary, failed at attempt 3", results, rec.list[len(rec.list)-1].Attempt)
+	}
+	down = false
+	e.clock.Set(mustTime("2026-11-28T07:00:03Z"))
+	e.clock.Add(time.Second)
+	e.ingest("s2", t0, "Japan")
+	e.clock.Add(5 * time.Second)
+	e.run()
+	sent := e.ch.sent()
+	if len(sent) != 1 || !contains(string(sent[0].Email.Text), "Headline s1") || !contains(string(sent[0].Email.Text), "Headline s2") {
+		t.Fatalf("next digest: %d sent; want one carrying the kept story s1 and the new s2", len(sent))
+	}
+}
+
+type memLog struct {
+	mu   sync.Mutex
+	list []digest.Delivery
+}
+
+func (m *memLog) Record(_ context.Context, d digest.Delivery) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.list = append(m.list, d)
+	return nil
+}
+
+func (m *memLog) results() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, d := range m.list {
+		out = append(out, d.Result)
+	}
+	return out
 }

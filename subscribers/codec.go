@@ -49,7 +49,7 @@ func decodeSubscriber(h map[string]string, topics []string) (*Subscriber, error)
 		MaxStories: int(d.int(h, "max_stories")), Topics: topics,
 		CreatedAt: d.time(h, "created_at"), Cursor: d.time(h, "cursor"),
 		NextDue: d.time(h, "next_due"), Bounces: int(d.int(h, "bounces")),
-		LastError: h["last_error"],
+		LastError: h["last_error"], Attempts: int(d.int(h, "attempts")),
 	}
 	if d.err != nil {
 		return nil, fmt.Errorf("subscriber %q: %w", s.ID, d.err)

@@ -70,8 +70,8 @@ func (st *Store) Acquire(ctx context.Context, id, token string, now time.Time, l
 }
 
 // Complete ends token's lease after a delivery (or a window with nothing to
-// send): the cursor moves to cursor, the last error and the bounce count
-// are cleared, and the subscriber is due again at nextDue (zero: not due,
+// send): the cursor moves to cursor, the last error, the bounce count and
+// the attempt count are cleared, and the subscriber is due again at nextDue (zero: not due,
 // as for instant subscribers). When MarkDue was called for a time after
 // cursor meanwhile, the subscriber stays due at that time instead, if
 // sooner. It fails with ErrLeaseLost when token no longer holds the lease.
@@ -81,7 +81,8 @@ func (st *Store) Complete(ctx context.Context, id, token string, cursor, nextDue
 }
 
 // Release ends token's lease after a temporary failure: the cursor stays,
-// lastError is recorded and the subscriber is due again at retryAt.
+// lastError is recorded, the attempt count goes up and the subscriber is
+// due again at retryAt.
 func (st *Store) Release(ctx context.Context, id, token string, retryAt time.Time, lastError string) error {
 	return st.finish(ctx, "release", releaseScript, id, token,
 		[]any{token, msOf(retryAt), lastError})
@@ -248,13 +249,14 @@ local marked = redis.call('HGET', KEYS[1], 'marked_at') or '0'
 if tonumber(marked) > tonumber(ARGV[2]) and (tonumber(due) == 0 or tonumber(marked) < tonumber(due)) then
   due = marked
 end
-redis.call('HSET', KEYS[1], 'cursor', ARGV[2], 'next_due', due, 'bounces', '0', 'last_error', '')
+redis.call('HSET', KEYS[1], 'cursor', ARGV[2], 'next_due', due, 'bounces', '0', 'last_error', '', 'attempts', '0')
 return {2, status, due}
 `)
 
 // releaseScript: ARGV token, retry at ms, last error.
 var releaseScript = redis.NewScript(leaseCheck + `
 redis.call('HSET', KEYS[1], 'next_due', ARGV[2], 'last_error', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 return {2, status, ARGV[2]}
 `)
 

@@ -56,4 +56,7 @@ type Subscriber struct {
 
 	Bounces   int    `json:"bounces,omitempty"`
 	LastError string `json:"last_error,omitempty"`
+	// Attempts counts temporary failures at the current window; it resets
+	// when a message is accepted or the runner gives up on the window.
+	Attempts int `json:"attempts,omitempty"`
 }
