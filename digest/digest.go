@@ -42,7 +42,8 @@ type Digest struct {
 	Items      []Item // ranked and capped
 	More       int    // matching stories left out by the cap
 	Links      Links
-	// Slot is the scheduled due time this digest answers (shown as its date).
+	// Slot is the scheduled due time this digest answers (for a catch-up
+	// digest, earlier than Window.End).
 	Slot time.Time
 }
 

@@ -133,14 +133,15 @@ func (s *Set) newView(d *digest.Digest, l layout) *View {
 	return v
 }
 
-// digestTime is the moment the digest stands for: its slot, else the end
-// of its window, else now.
+// digestTime is the moment the digest stands for: the end of its window
+// (when it goes out: a catch-up digest after downtime is dated the day it
+// is sent, not the day it was due), else its slot, else now.
 func (s *Set) digestTime(d *digest.Digest) time.Time {
 	switch {
-	case !d.Slot.IsZero():
-		return d.Slot
 	case !d.Window.End.IsZero():
 		return d.Window.End
+	case !d.Slot.IsZero():
+		return d.Slot
 	}
 	return s.opts.Now()
 }
