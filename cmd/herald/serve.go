@@ -73,11 +73,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // through the unwrapped email channel: they are not digests.
 func webDeps(a *app.App, chans *app.Channels) web.Deps {
 	metrics := web.NewMetrics()
-	confirmVia := chans.ByKind[subscribers.KindEmail]
+	email := chans.ByKind[subscribers.KindEmail]
 	for kind, ch := range chans.ByKind {
 		chans.ByKind[kind] = metrics.Channel(string(kind), ch)
 	}
-	return web.Deps{
+	d := web.Deps{
 		RDB: a.RDB, Stories: a.Stories, Subs: a.Subs,
 		Secret: []byte(a.Cfg.Secret), APIToken: a.Cfg.APIToken, BaseURL: a.Cfg.BaseURL,
 		Ingest:  a.Ingest,
@@ -85,31 +85,22 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
 			return a.Runner(chans.ByKind).RunOnce(ctx)
 		},
-		SendConfirmation: confirmationSender(a, confirmVia),
-		Metrics:          metrics,
-		Now:              a.Now, Logger: a.Logger,
+		Metrics: metrics,
+		Now:     a.Now, Logger: a.Logger,
 	}
-}
-
-// confirmationSender mails the double opt-in link through ch; nil (no
-// sign-up, no confirm in the API) when there is no email channel.
-func confirmationSender(a *app.App, ch digest.Channel) func(context.Context, *subscribers.Subscriber, string) error {
-	if ch == nil {
-		return nil
-	}
-	return func(ctx context.Context, sub *subscribers.Subscriber, confirmURL string) error {
-		body, err := web.ConfirmationEmail(sub, confirmURL)
-		if err != nil {
-			return err
+	if email != nil { // no email channel: no sign-up page, no "confirm" in the API
+		d.SendConfirmation = func(ctx context.Context, sub *subscribers.Subscriber, confirmURL string) error {
+			body, err := web.ConfirmationEmail(sub, confirmURL)
+			if err != nil {
+				return err
+			}
+			now := a.Now()
+			return email.Send(ctx, &digest.Message{
+				ID:           "confirm-" + sub.ID + "-" + strconv.FormatInt(now.UnixMilli(), 10),
+				SubscriberID: sub.ID, Kind: subscribers.KindEmail, Date: now,
+				To: digest.Address{Name: sub.Name, Email: sub.Email}, Email: body,
+			})
 		}
-		now := a.Now()
-		return ch.Send(ctx, &digest.Message{
-			ID:           "confirm-" + sub.ID + "-" + strconv.FormatInt(now.UnixMilli(), 10),
-			SubscriberID: sub.ID,
-			Kind:         subscribers.KindEmail,
-			Date:         now,
-			To:           digest.Address{Name: sub.Name, Email: sub.Email},
-			Email:        body,
-		})
 	}
+	return d
 }

@@ -116,4 +116,3 @@ func oneLine(s string, max int) string {
 	}
 	return s
 }
-

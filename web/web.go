@@ -1,0 +1,170 @@
+// Package web is Herald's HTTP front door, one handler for one server:
+//
+//   - the admin API under /v1 (bearer token, JSON in and out, an OpenAPI
+//     document at /v1/openapi.json);
+//   - the reader's own pages, reached from signed links in every message:
+//     /u/{token} unsubscribe (RFC 8058 one-click), /p/{token} preferences,
+//     /c/{token} double opt-in confirmation, and the optional /signup form;
+//   - /healthz, /readyz and /metrics (Prometheus text format).
+//
+// The package does not import herald/app: what it needs from the wiring
+// (ingest, preview, dispatch, sending the confirmation email) comes in as
+// function fields of Deps. Domain errors become HTTP statuses in one place,
+// apiStatus in errors.go.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"herald/digest"
+	"herald/stories"
+	"herald/subscribers"
+)
+
+// Defaults for the optional Deps fields.
+const (
+	DefaultMaxBodyBytes   = 1 << 20  // 1 MiB: one API request body
+	DefaultMaxImportBytes = 32 << 20 // 32 MiB: one CSV import
+	// ConfirmLifetime is how long a double opt-in link stays valid.
+	ConfirmLifetime = 7 * 24 * time.Hour
+	// pageLinkLifetime is the life of links signed on the fly by the pages
+	// (the preferences link on the unsubscribe page, for instance).
+	pageLinkLifetime = 30 * 24 * time.Hour
+)
+
+// Deps are what the handlers need. RDB, Stories, Subs and Secret are
+// required; a nil function field turns its feature off (the API answers 503,
+// the sign-up page 404).
+type Deps struct {
+	RDB     redis.UniversalClient
+	Stories *stories.Store
+	Subs    *subscribers.Store
+
+	// Secret signs and checks reader links and CSRF tokens (HERALD_SECRET).
+	Secret []byte
+	// APIToken is the admin API's bearer token (HERALD_API_TOKEN); empty
+	// turns the API off (503 on every /v1 route).
+	APIToken string
+	// BaseURL is where these pages are reachable from a reader's mailbox,
+	// e.g. https://herald.example.com; it prefixes confirmation links.
+	// Empty: derived from the request.
+	BaseURL string
+
+	// Ingest stores one valid story and triggers instant alerts, reporting
+	// whether it was new. Nil: Stories.Put.
+	Ingest func(ctx context.Context, st *stories.Story) (created bool, err error)
+	// Preview builds the message a subscriber (by ID) would get now.
+	Preview func(ctx context.Context, id string) (*digest.Message, *digest.Digest, error)
+	// Dispatch delivers what is due now (POST /v1/dispatch).
+	Dispatch func(ctx context.Context) (digest.Stats, error)
+	// SendConfirmation emails the double opt-in link to a pending
+	// subscriber. ConfirmationEmail renders the body. Nil: no sign-up page
+	// and no "confirm": true in the API.
+	SendConfirmation func(ctx context.Context, sub *subscribers.Subscriber, confirmURL string) error
+
+	// Metrics collects the counters /metrics shows. Nil: a fresh one.
+	Metrics *Metrics
+
+	Now            func() time.Time
+	Logger         *slog.Logger
+	MaxBodyBytes   int64 // DefaultMaxBodyBytes when 0
+	MaxImportBytes int64 // DefaultMaxImportBytes when 0
+}
+
+// Server is the HTTP handler.
+type Server struct {
+	d      Deps
+	mux    *http.ServeMux
+	origin *http.CrossOriginProtection
+}
+
+// New returns the HTTP handler for d.
+func New(d Deps) *Server {
+	d = withDefaults(d)
+	s := &Server{d: d, mux: http.NewServeMux(), origin: http.NewCrossOriginProtection()}
+	if o := originOf(d.BaseURL); o != "" {
+		_ = s.origin.AddTrustedOrigin(o) // a proxy may rewrite Host
+	}
+	s.routes()
+	return s
+}
+
+func withDefaults(d Deps) Deps {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if d.MaxImportBytes <= 0 {
+		d.MaxImportBytes = DefaultMaxImportBytes
+	}
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics()
+	}
+	if d.Ingest == nil && d.Stories != nil {
+		d.Ingest = d.Stories.Put
+	}
+	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
+	return d
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /metrics", s.metrics)
+	s.mux.Handle("/v1/", s.api())
+
+	s.mux.HandleFunc("GET /u/{token}", s.unsubscribePage)
+	s.mux.HandleFunc("POST /u/{token}", s.limit(s.unsubscribe))
+	s.mux.HandleFunc("GET /c/{token}", s.confirmPage)
+	s.mux.HandleFunc("POST /c/{token}", s.limit(s.confirm))
+	s.mux.HandleFunc("GET /p/{token}", s.preferencesPage)
+	s.mux.HandleFunc("POST /p/{token}", s.limit(s.savePreferences))
+	s.mux.HandleFunc("GET /signup", s.signupPage)
+	s.mux.HandleFunc("POST /signup", s.limit(s.signup))
+}
+
+// limit bounds a page's form body to MaxBodyBytes (the form parser then
+// fails, and the page answers as for a bad form).
+func (s *Server) limit(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, s.d.MaxBodyBytes)
+		h(w, r)
+	}
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// baseURL is the public URL of these pages: Deps.BaseURL, or the request's
+// own scheme and host.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.d.BaseURL != "" {
+		return s.d.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// originOf returns scheme://host of an absolute URL, "" for anything else.
+func originOf(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok || rest == "" {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	return scheme + "://" + host
+}
