@@ -88,3 +88,42 @@ func (st *Store) suppressAfter(ctx context.Context, sub *Subscriber, reason stri
 	}
 	return st.Suppress(ctx, sub.Email, reason)
 }
+
+// reportScript: KEYS sub hash; ARGV reason, threshold. Counts a hard bounce
+// reported after the fact (no lease: the message was sent long ago).
+// Replies {bounces, status}.
+var reportScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local n = redis.call('HINCRBY', KEYS[1], 'bounces', 1)
+redis.call('HSET', KEYS[1], 'last_error', ARGV[1])
+local status = redis.call('HGET', KEYS[1], 'status')
+if n >= tonumber(ARGV[2]) and status ~= 'unsubscribed' then
+  status = 'bounced'
+  redis.call('HSET', KEYS[1], 'status', status, 'next_due', '0')
+end
+return {n, status}
+`)
+
+// ReportBounce records a hard bounce reported asynchronously (by an MTA or a
+// provider's webhook) against subscriber id. Past threshold the subscriber
+// is bounced, leaves the due set and the address is suppressed.
+func (st *Store) ReportBounce(ctx context.Context, id, reason string, threshold int) (suppressed bool, err error) {
+	res, err := reportScript.Run(ctx, st.rdb, []string{st.subKey(id)}, reason, max(threshold, 1)).Slice()
+	if errors.Is(err, redis.Nil) {
+		return false, ErrNotFound
+	}
+	if err != nil {
+		return false, fmt.Errorf("subscribers: report bounce %s: %w", id, err)
+	}
+	if status, _ := res[1].(string); status != string(StatusBounced) {
+		return false, nil
+	}
+	if err := st.rdb.ZRem(ctx, st.dueKey(), id).Err(); err != nil {
+		return true, fmt.Errorf("subscribers: report bounce %s: %w", id, err)
+	}
+	sub, err := st.Get(ctx, id)
+	if err != nil {
+		return true, err
+	}
+	return true, st.suppressAfter(ctx, sub, "bounced: "+reason)
+}

@@ -35,6 +35,7 @@ var apiRouteTable = []struct{ method, path string }{
 	{"POST", "/v1/dispatch"},
 	{"GET", "/v1/suppressions/a@example.com"},
 	{"DELETE", "/v1/suppressions/a@example.com"},
+	{"POST", "/v1/bounces"},
 	{"GET", "/v1/no-such-route"},
 }
 

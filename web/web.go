@@ -71,6 +71,10 @@ type Deps struct {
 	// Metrics collects the counters /metrics shows. Nil: a fresh one.
 	Metrics *Metrics
 
+	// BounceThreshold is how many hard bounces suppress an address
+	// (POST /v1/bounces); default 1.
+	BounceThreshold int
+
 	Now            func() time.Time
 	Logger         *slog.Logger
 	MaxBodyBytes   int64 // DefaultMaxBodyBytes when 0
@@ -107,6 +111,9 @@ func withDefaults(d Deps) Deps {
 	}
 	if d.MaxImportBytes <= 0 {
 		d.MaxImportBytes = DefaultMaxImportBytes
+	}
+	if d.BounceThreshold <= 0 {
+		d.BounceThreshold = 1
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()

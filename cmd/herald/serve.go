@@ -85,8 +85,8 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
 			return a.Runner(chans.ByKind).RunOnce(ctx)
 		},
-		Metrics: metrics,
-		Now:     a.Now, Logger: a.Logger,
+		Metrics: metrics, BounceThreshold: a.Cfg.BounceThreshold,
+		Now: a.Now, Logger: a.Logger,
 	}
 	if email != nil { // no email channel: no sign-up page, no "confirm" in the API
 		d.SendConfirmation = func(ctx context.Context, sub *subscribers.Subscriber, confirmURL string) error {
