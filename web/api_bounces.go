@@ -118,4 +118,3 @@ func (s *Server) hardBounce(r *http.Request, email, reason string) (string, erro
 	}
 	return "counted", nil
 }
-
