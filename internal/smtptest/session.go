@@ -1,6 +1,7 @@
 package smtptest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -93,7 +94,19 @@ func (ss *session) message(body []byte) Message {
 	if !ss.s.opts.discard {
 		m.From, m.To, m.Data = ss.from, append([]string(nil), ss.to...), body
 	}
+	if ss.s.opts.headersOnly {
+		m.Data = headerSection(body)
+	}
 	return m
+}
+
+// headerSection is body up to and including the blank line that ends the
+// header (all of body when there is none), copied.
+func headerSection(body []byte) []byte {
+	if i := bytes.Index(body, []byte("\r\n\r\n")); i >= 0 {
+		body = body[:i+4]
+	}
+	return bytes.Clone(body)
 }
 
 func (ss *session) Reset() { ss.from, ss.to = "", nil }

@@ -33,7 +33,9 @@ type Option func(*options)
 
 type options struct {
 	user, pass  string
+	addr        string
 	discard     bool
+	headersOnly bool
 	startTLS    bool
 	implicitTLS bool
 }
@@ -46,6 +48,16 @@ func WithAuth(user, pass string) Option {
 
 // Discard counts messages but does not keep their envelopes or bodies.
 func Discard() Option { return func(o *options) { o.discard = true } }
+
+// HeadersOnly keeps each message's envelope and header section (Data up to
+// and including the blank line) but drops the body: cheap for tests that
+// count thousands of messages by Message-ID.
+func HeadersOnly() Option { return func(o *options) { o.headersOnly = true } }
+
+// WithAddr listens on addr (host:port) instead of 127.0.0.1:0, so a test
+// can Close a server and start another on the same port: an SMTP server
+// that goes down and comes back.
+func WithAddr(addr string) Option { return func(o *options) { o.addr = addr } }
 
 // WithStartTLS offers STARTTLS with a self-signed certificate for 127.0.0.1;
 // clients trust it through ClientTLSConfig.
@@ -63,6 +75,9 @@ type Server struct {
 	addr *net.TCPAddr
 	tls  *tls.Config // server side; nil without TLS
 	ca   *tls.Config // client side, trusts the certificate
+
+	done      chan struct{} // closed when Serve returns
+	closeOnce sync.Once
 
 	mu       sync.Mutex
 	changed  chan struct{} // closed and replaced when count grows
@@ -96,7 +111,11 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	if s.opts.startTLS || s.opts.implicitTLS {
 		s.tls, s.ca = selfSigned(tb)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := s.opts.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		tb.Fatalf("smtptest: listen: %v", err)
 	}
@@ -106,17 +125,24 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		s.ln = tls.NewListener(s.ln, s.tls)
 	}
 	s.srv = s.newSMTPServer()
-	done := make(chan struct{})
+	s.done = make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(s.done)
 		_ = s.srv.Serve(s.ln)
 	}()
-	tb.Cleanup(func() {
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server: it stops listening and closes every open
+// connection. It is safe to call more than once; the test's cleanup calls it.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
 		_ = s.srv.Close()
 		_ = s.ln.Close() // Serve may not have registered it yet
-		<-done
+		<-s.done
+		s.DropConnections()
 	})
-	return s
 }
 
 func (s *Server) newSMTPServer() *smtp.Server {

@@ -196,3 +196,39 @@ func TestTLS(t *testing.T) {
 		}
 	})
 }
+
+func TestHeadersOnly(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.HeadersOnly())
+	c := dial(t, srv)
+	if err := c.SendMail("a@example.org", []string{"b@example.org"}, strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 || string(msgs[0].Data) != "Subject: hi\r\n\r\n" || msgs[0].To[0] != "b@example.org" {
+		t.Fatalf("messages = %+v, want the header section and envelope only", msgs)
+	}
+}
+
+// A server closed and started again on the same address: a sink that goes
+// down and comes back.
+func TestCloseAndRestartOnSameAddr(t *testing.T) {
+	first := smtptest.Start(t)
+	addr := first.Addr()
+	first.Close()
+	first.Close() // idempotent
+	if c, err := smtp.Dial(addr); err == nil {
+		_ = c.Close()
+		t.Fatal("dial after Close succeeded")
+	}
+	second := smtptest.Start(t, smtptest.WithAddr(addr))
+	if second.Addr() != addr {
+		t.Fatalf("restarted on %s, want %s", second.Addr(), addr)
+	}
+	c := dial(t, second)
+	if err := c.SendMail("a@example.org", []string{"b@example.org"}, strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	if second.Count() != 1 {
+		t.Fatalf("count = %d, want 1", second.Count())
+	}
+}
