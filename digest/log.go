@@ -52,17 +52,21 @@ func NewRedisLog(rdb redis.UniversalClient, prefix string, maxLen int64) *RedisL
 // Record appends one delivery.
 func (l *RedisLog) Record(ctx context.Context, d Delivery) error {
 	err := l.rdb.XAdd(ctx, &redis.XAddArgs{
-		Stream: l.key, MaxLen: l.maxLen, Approx: true,
-		Values: []any{
-			"sub", d.SubscriberID, "msg", d.MessageID, "channel", d.Channel,
-			"start", d.WindowStart.UnixMilli(), "end", d.WindowEnd.UnixMilli(),
-			"stories", d.Stories, "result", d.Result, "attempt", d.Attempt, "error", d.Error, "at", d.At.UnixMilli(),
-		},
+		Stream: l.key, MaxLen: l.maxLen, Approx: true, Values: deliveryFields(d),
 	}).Err()
 	if err != nil {
 		return fmt.Errorf("digest: record delivery: %w", err)
 	}
 	return nil
+}
+
+// deliveryFields are the field-value pairs of one delivery's stream entry.
+func deliveryFields(d Delivery) []any {
+	return []any{
+		"sub", d.SubscriberID, "msg", d.MessageID, "channel", d.Channel,
+		"start", d.WindowStart.UnixMilli(), "end", d.WindowEnd.UnixMilli(),
+		"stories", d.Stories, "result", d.Result, "attempt", d.Attempt, "error", d.Error, "at", d.At.UnixMilli(),
+	}
 }
 
 // Recent returns up to n most recent deliveries, newest first.

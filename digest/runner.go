@@ -50,6 +50,14 @@ type Runner struct {
 	SendTimeout     time.Duration // per message; default 2m
 	Progress        func(Stats)   // called after each message, may be nil
 	Stages          *StageTimes   // time per stage, added up when not nil
+	// IndexMaxAge is how long one read of the story index and stories
+	// serves a run's later batches; default 30s. Digests of a batch claimed
+	// at t end at most IndexMaxAge+Settle before t; later stories go in the
+	// next digest.
+	IndexMaxAge time.Duration
+
+	finOnce sync.Once
+	fin     *finisher
 }
 
 // Stats counts what one dispatch did.
@@ -96,89 +104,9 @@ func (r *Runner) defaults() {
 	if r.Recorder == nil {
 		r.Recorder = discardRecorder{}
 	}
-}
-
-// RunOnce claims and delivers batches until nothing is due. When ctx ends it
-// stops claiming, lets sends already under way finish and hands unstarted
-// work back to the due set.
-func (r *Runner) RunOnce(ctx context.Context) (Stats, error) {
-	r.defaults()
-	var st Stats
-	for ctx.Err() == nil {
-		now := r.Now()
-		t := r.Stages.start()
-		ids, err := r.Subscribers.Claim(ctx, now, r.BatchSize, r.Lease)
-		r.Stages.since(stageClaim, t)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			return st, fmt.Errorf("digest: claim: %w", err)
-		}
-		if len(ids) == 0 {
-			break
-		}
-		st.Claimed += len(ids)
-		if err := r.runBatch(ctx, now, ids, &st); err != nil {
-			return st, err
-		}
+	if r.IndexMaxAge <= 0 {
+		r.IndexMaxAge = 30 * time.Second
 	}
-	return st, nil
-}
-
-func (r *Runner) runBatch(ctx context.Context, now time.Time, ids []string, st *Stats) error {
-	token := newToken()
-	t := r.Stages.start()
-	subs := r.acquire(ctx, ids, token, now, st)
-	ready := r.triage(ctx, subs, token, now, st)
-	if len(ready) == 0 {
-		return nil
-	}
-	end := now.Add(-r.Settle)
-	for _, s := range ready {
-		if s.Cursor.After(end) {
-			end = s.Cursor
-		}
-	}
-	digests, err := r.Builder.BuildBatch(ctx, ready, end)
-	r.Stages.since(stageGather, t)
-	if err != nil {
-		r.releaseAll(ready, token, now, err)
-		return err
-	}
-	r.deliverAll(ctx, digests, token, now, st)
-	return nil
-}
-
-// acquire takes the per-subscriber lease and reads each subscriber, with up
-// to Workers requests in flight.
-func (r *Runner) acquire(ctx context.Context, ids []string, token string, now time.Time, st *Stats) []*subscribers.Subscriber {
-	out := make([]*subscribers.Subscriber, len(ids))
-	r.parallel(len(ids), func(i int) {
-		sub, err := r.Subscribers.Acquire(ctx, ids[i], token, now, r.Lease)
-		switch {
-		case errors.Is(err, subscribers.ErrNotFound): // removed: drop its due entry
-			if err := r.Subscribers.Resync(ctx, ids[i], time.Time{}); err != nil {
-				r.Logger.Warn("drop due entry", slog.String("subscriber", ids[i]), slog.Any("error", err))
-			}
-			return
-		case errors.Is(err, subscribers.ErrBusy):
-			return
-		case err != nil:
-			r.Logger.Warn("acquire failed", slog.String("subscriber", ids[i]), slog.Any("error", err))
-			return
-		}
-		out[i] = sub
-	})
-	var subs []*subscribers.Subscriber
-	for _, s := range out {
-		if s != nil {
-			subs = append(subs, s)
-		} else {
-			st.Skipped++
-		}
-	}
-	return subs
 }
 
 // triage settles subscribers that must not get a digest now (not active, or
@@ -198,19 +126,6 @@ func (r *Runner) triage(ctx context.Context, subs []*subscribers.Subscriber, tok
 		st.Skipped++
 	}
 	return ready
-}
-
-func (r *Runner) deliverAll(ctx context.Context, digests []*Digest, token string, now time.Time, st *Stats) {
-	var mu sync.Mutex
-	r.parallel(len(digests), func(i int) {
-		res := r.deliver(ctx, digests[i], token, now)
-		mu.Lock()
-		defer mu.Unlock()
-		st.add(res)
-		if r.Progress != nil {
-			r.Progress(*st)
-		}
-	})
 }
 
 // outcome is how one delivery ended.
@@ -251,7 +166,7 @@ func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.
 	}
 	next := NextDue(sub, now)
 	if len(d.Items) == 0 && !r.SendEmpty {
-		r.complete(bg, sub, token, d.Window.End, next)
+		r.finisher().later(finishing{sub: sub, token: token, cursor: d.Window.End, next: next})
 		return outcomeEmpty
 	}
 	t := r.Stages.start()
@@ -265,6 +180,11 @@ func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.
 	t = r.Stages.start()
 	err = r.send(bg, msg)
 	r.Stages.since(stageSend, t)
+	if err == nil { // accepted: the cursor moves, in the next batch of completions
+		rec := r.delivery(d, msg, outcomeSent, nil, now)
+		r.finisher().later(finishing{sub: sub, token: token, cursor: d.Window.End, next: next, rec: &rec})
+		return outcomeSent
+	}
 	t = r.Stages.start()
 	res := r.settle(bg, d, msg, token, now, next, err)
 	r.record(bg, d, msg, res, err, now)
@@ -338,6 +258,13 @@ func (r *Runner) releaseAll(subs []*subscribers.Subscriber, token string, now ti
 }
 
 func (r *Runner) record(ctx context.Context, d *Digest, msg *Message, res outcome, err error, now time.Time) {
+	if rerr := r.Recorder.Record(ctx, r.delivery(d, msg, res, err, now)); rerr != nil {
+		r.Logger.Error("record delivery", slog.String("subscriber", d.Subscriber.ID), slog.Any("error", rerr))
+	}
+}
+
+// delivery is the delivery-log entry of one attempt.
+func (r *Runner) delivery(d *Digest, msg *Message, res outcome, err error, now time.Time) Delivery {
 	rec := Delivery{
 		SubscriberID: d.Subscriber.ID, MessageID: msg.ID, Channel: string(msg.Kind),
 		WindowStart: d.Window.Start, WindowEnd: d.Window.End, Stories: len(d.Items),
@@ -346,9 +273,7 @@ func (r *Runner) record(ctx context.Context, d *Digest, msg *Message, res outcom
 	if err != nil {
 		rec.Error = err.Error()
 	}
-	if rerr := r.Recorder.Record(ctx, rec); rerr != nil {
-		r.Logger.Error("record delivery", slog.String("subscriber", d.Subscriber.ID), slog.Any("error", rerr))
-	}
+	return rec
 }
 
 // retryDelay is the wait after the attempt-th temporary failure: RetryDelay

@@ -56,6 +56,11 @@ func (st *Store) Acquire(ctx context.Context, id, token string, now time.Time, l
 	if err != nil {
 		return nil, fmt.Errorf("subscribers: acquire %s: %w", id, err)
 	}
+	return acquired(id, reply)
+}
+
+// acquired reads the acquire script's reply for id.
+func acquired(id string, reply []any) (*Subscriber, error) {
 	switch code, _ := reply[0].(int64); code {
 	case 0:
 		return nil, fmt.Errorf("subscribers: acquire %s: %w", id, ErrNotFound)
@@ -224,28 +229,38 @@ return ids
 `)
 
 // acquireScript: KEYS sub hash, topics; ARGV token, now ms, lease end ms.
-// Replies {0} missing, {1} busy, {2, HGETALL, SMEMBERS} leased.
+// Replies {0} missing, {1} busy, {2, HGETALL, SMEMBERS} leased. The hash
+// is read once (the scripts run for every subscriber of every dispatch, so
+// they keep to few calls); the reply's lease fields are those from before
+// the lease was taken, which decoding ignores.
 var acquireScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-local holder = redis.call('HGET', KEYS[1], 'lease_token')
-local untilMs = tonumber(redis.call('HGET', KEYS[1], 'lease_until') or '0') or 0
+local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then return {0} end
+local holder, untilMs = false, 0
+for i = 1, #h, 2 do
+  if h[i] == 'lease_token' then holder = h[i + 1]
+  elseif h[i] == 'lease_until' then untilMs = tonumber(h[i + 1]) or 0 end
+end
 if holder and holder ~= '' and holder ~= ARGV[1] and untilMs > tonumber(ARGV[2]) then return {1} end
 redis.call('HSET', KEYS[1], 'lease_token', ARGV[1], 'lease_until', ARGV[3])
-return {2, redis.call('HGETALL', KEYS[1]), redis.call('SMEMBERS', KEYS[2])}
+return {2, h, redis.call('SMEMBERS', KEYS[2])}
 `)
 
 // leaseCheck opens every lease-ending script: {0} missing, {1} not ours.
+// It reads what the scripts need in one HMGET (a stored subscriber always
+// has a status; EXISTS settles the odd hash without one).
 const leaseCheck = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-if redis.call('HGET', KEYS[1], 'lease_token') ~= ARGV[1] then return {1} end
+local f = redis.call('HMGET', KEYS[1], 'lease_token', 'status', 'marked_at')
+if not f[2] and redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+if f[1] ~= ARGV[1] then return {1} end
 redis.call('HDEL', KEYS[1], 'lease_token', 'lease_until')
-local status = redis.call('HGET', KEYS[1], 'status') or ''
+local status = f[2] or ''
 `
 
 // completeScript: ARGV token, cursor ms, next due ms (0 none).
 var completeScript = redis.NewScript(leaseCheck + `
 local due = ARGV[3]
-local marked = redis.call('HGET', KEYS[1], 'marked_at') or '0'
+local marked = f[3] or '0'
 if tonumber(marked) > tonumber(ARGV[2]) and (tonumber(due) == 0 or tonumber(marked) < tonumber(due)) then
   due = marked
 end

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	texttemplate "text/template"
 )
 
@@ -49,6 +51,9 @@ func Load(overrideDir string, opts Options) (*Set, error) {
 	if err := s.parse(files); err != nil {
 		return nil, err
 	}
+	if s.frags, err = newFragments(s.html, s.text); err != nil {
+		return nil, err
+	}
 	if err := s.check(); err != nil {
 		if len(overrides) > 0 {
 			// An escaping error can surface in the template that calls the
@@ -56,6 +61,13 @@ func Load(overrideDir string, opts Options) (*Set, error) {
 			return nil, fmt.Errorf("%w (overrides: %s)", err, strings.Join(overrides, ", "))
 		}
 		return nil, err
+	}
+	if s.frags != nil {
+		if err := s.verify(); errors.Is(err, errFastDiffers) {
+			s.frags = nil
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -147,7 +159,7 @@ func parseHTML(files map[string]source, names []string) (entry, error) {
 			return entry{}, fmt.Errorf("templates: parse %s: %w", files[n].path, err)
 		}
 	}
-	return entry{set: set, name: files[htmlEntry].path}, nil
+	return entry{set: set, name: files[htmlEntry].path, size: new(atomic.Int64)}, nil
 }
 
 func parseText(files map[string]source, names []string, k, entryName string) (entry, error) {
@@ -160,7 +172,7 @@ func parseText(files map[string]source, names []string, k, entryName string) (en
 			return entry{}, fmt.Errorf("templates: parse %s: %w", files[n].path, err)
 		}
 	}
-	return entry{set: set, name: files[entryName].path}, nil
+	return entry{set: set, name: files[entryName].path, size: new(atomic.Int64)}, nil
 }
 
 // funcs are the functions every template may call.

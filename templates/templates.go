@@ -28,6 +28,13 @@
 // story, and if need be once more with summaries cut to 200 characters and
 // no outlets.
 //
+// A story's parts that are the same for every reader ("story-title" and
+// "story-body" in the default partials) are rendered once per story and
+// kept in a bounded cache; each email then runs only what differs from
+// reader to reader (see fast.go). Load checks this gives the very bytes the
+// templates give, and renders plainly otherwise (for instance with an
+// override that has no "story-body").
+//
 // Slack messages are built in Go with slack-go's Block Kit types rather
 // than templates: a header, one section per story, dividers between
 // stories and a context footer. A digest that exceeds Slack's limits (50
@@ -44,7 +51,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"herald/digest"
@@ -104,12 +111,21 @@ type executor interface {
 type entry struct {
 	set  executor
 	name string // the entry file's display path
+	// size is the largest output so far (nil: not tracked), so that the
+	// next output's buffer is allocated once rather than grown.
+	size *atomic.Int64
 }
 
-func (e entry) execute(v *View) ([]byte, error) {
+func (e entry) execute(data any) ([]byte, error) {
 	var b bytes.Buffer
-	if err := e.set.ExecuteTemplate(&b, e.name, v); err != nil {
+	if e.size != nil {
+		b.Grow(int(e.size.Load()))
+	}
+	if err := e.set.ExecuteTemplate(&b, e.name, data); err != nil {
 		return nil, fmt.Errorf("templates: execute %s: %w", e.name, err)
+	}
+	if e.size != nil && int64(b.Len()) > e.size.Load() {
+		e.size.Store(int64(b.Len()))
 	}
 	return b.Bytes(), nil
 }
@@ -120,6 +136,7 @@ type Set struct {
 	html    entry
 	text    entry
 	subject entry
+	frags   *fragments // nil: render every story with the templates (see fast.go)
 }
 
 // RenderEmail renders d as an email: subject, preheader, text and HTML.
@@ -130,16 +147,42 @@ func (s *Set) RenderEmail(d *digest.Digest) (*digest.Rendered, error) {
 	var v *View
 	var html []byte
 	for _, l := range s.emailLayouts() {
-		v = s.newView(d, l)
 		var err error
-		if html, err = s.html.execute(v); err != nil {
+		if v, html, err = s.renderHTML(d, l, s.frags); err != nil {
 			return nil, err
 		}
 		if len(html) <= htmlBudget {
 			break
 		}
 	}
-	return s.finish(v, html)
+	return s.finish(v, html, s.frags)
+}
+
+// renderLayout renders d in layout l, with story fragments f (nil: none).
+func (s *Set) renderLayout(d *digest.Digest, l layout, f *fragments) (*digest.Rendered, error) {
+	v, html, err := s.renderHTML(d, l, f)
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(v, html, f)
+}
+
+// renderHTML builds d's view in layout l and renders its HTML.
+func (s *Set) renderHTML(d *digest.Digest, l layout, f *fragments) (*View, []byte, error) {
+	if f == nil {
+		v := s.newView(d, l)
+		html, err := s.html.execute(v)
+		return v, html, err
+	}
+	v, err := s.buildView(d, l, f.storyView)
+	if err != nil {
+		return nil, nil, err
+	}
+	html, err := f.html.execute(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, f.expand(html, v), nil
 }
 
 // emailLayouts are tried in turn until the HTML fits htmlBudget: the lead
@@ -154,12 +197,19 @@ func (s *Set) emailLayouts() []layout {
 }
 
 // finish adds the subject and the text part to the HTML.
-func (s *Set) finish(v *View, html []byte) (*digest.Rendered, error) {
+func (s *Set) finish(v *View, html []byte, f *fragments) (*digest.Rendered, error) {
 	subject, err := s.subject.execute(v)
 	if err != nil {
 		return nil, err
 	}
-	text, err := s.text.execute(v)
+	textEntry := s.text
+	if f != nil {
+		textEntry = f.text
+	}
+	text, err := textEntry.execute(v)
+	if err == nil && f != nil {
+		text = f.expand(text, v)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -173,21 +223,27 @@ func (s *Set) finish(v *View, html []byte) (*digest.Rendered, error) {
 
 // tidyText trims trailing blanks from every line, keeps at most one empty
 // line in a row and ends the text with one line break, so text templates
-// need not count their newlines.
+// need not count their newlines. It reuses b.
 func tidyText(b []byte) []byte {
-	var out strings.Builder
+	out := b[:0]  // written in place: never ahead of what is read
 	blank := true // no blank lines at the start
-	for _, l := range strings.Split(string(b), "\n") {
-		l = strings.TrimRight(l, " \t")
-		if l == "" {
+	for len(b) > 0 {
+		l := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			l, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		l = bytes.TrimRight(l, " \t")
+		if len(l) == 0 {
 			if !blank {
-				out.WriteByte('\n')
+				out = append(out, '\n')
 			}
 			blank = true
 			continue
 		}
-		out.WriteString(l + "\n")
+		out = append(append(out, l...), '\n')
 		blank = false
 	}
-	return []byte(strings.TrimRight(out.String(), "\n") + "\n")
+	return append(bytes.TrimRight(out, "\n"), '\n')
 }

@@ -137,8 +137,13 @@ func wrap(width int, indent, s string) string {
 // hang(78, "- ", "  ", s).
 func hang(width int, first, rest, s string) string {
 	var b strings.Builder
+	b.Grow(len(first) + len(s) + (len(s)/max(width/2, 1)+1)*(len(rest)+1))
 	prefix, n := first, 0 // n: runes on the current line, 0 when empty
-	for _, w := range strings.Fields(s) {
+	for {
+		var w string
+		if w, s = nextField(s); w == "" {
+			break
+		}
 		wn := utf8.RuneCountInString(w)
 		if n > 0 && n+1+wn > width {
 			b.WriteByte('\n')
@@ -155,4 +160,34 @@ func hang(width int, first, rest, s string) string {
 		n += wn
 	}
 	return b.String()
+}
+
+// nextField returns the first field of s as strings.Fields splits s (runs
+// of characters other than unicode.IsSpace), and what follows it; "" when
+// s has no more fields. hang walks its text with it rather than building
+// the slice of all fields.
+func nextField(s string) (field, rest string) {
+	i := 0
+	for i < len(s) {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if !unicode.IsSpace(r) {
+			break
+		}
+		i += size
+	}
+	j := i
+	for j < len(s) {
+		r, size := rune(s[j]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[j:])
+		}
+		if unicode.IsSpace(r) {
+			break
+		}
+		j += size
+	}
+	return s[i:j], s[j:]
 }

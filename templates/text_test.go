@@ -120,3 +120,20 @@ func TestFitMrkdwn(t *testing.T) {
 		t.Errorf("fitMrkdwn(limit 0) = %q, want empty", got)
 	}
 }
+
+func TestNextFieldSplitsLikeFields(t *testing.T) {
+	tests := []string{"", "   ", "one", " two  words\t", "a\u00a0b\u0085c d\u3000e", "bad\xffutf8 x", "\v\fx\r\ny "}
+	for _, s := range tests {
+		var got []string
+		for rest := s; ; {
+			var w string
+			if w, rest = nextField(rest); w == "" {
+				break
+			}
+			got = append(got, w)
+		}
+		if want := strings.Fields(s); !slices.Equal(got, want) {
+			t.Errorf("fields of %q = %q, want %q", s, got, want)
+		}
+	}
+}

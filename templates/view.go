@@ -1,8 +1,11 @@
 package templates
 
 import (
+	htmltemplate "html/template"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"herald/digest"
@@ -81,6 +84,18 @@ type StoryView struct {
 	Questions  []QuestionView
 	// Cut says some text was shortened; the templates offer "Read more".
 	Cut bool
+
+	// The story's body as "story-body" renders it (and its title as the HTML
+	// "story-title" does), its headline cut for a subject and its summary
+	// for a preheader, when the fast way (fast.go) made them ahead.
+	html      htmltemplate.HTML
+	title     htmltemplate.HTML
+	text      string
+	textTitle string
+	slot      int // index in View.Stories
+	subject   string
+	preheader string
+	ahead     bool
 }
 
 // AnalysisView is one part of "What's behind the headline".
@@ -112,6 +127,17 @@ type layout struct {
 
 // newView builds the view of d in layout l.
 func (s *Set) newView(d *digest.Digest, l layout) *View {
+	v, _ := s.buildView(d, l, func(rank int, it digest.Item, full bool, l layout, loc *time.Location) (StoryView, error) {
+		return newStoryView(rank, it, full, l, loc), nil
+	})
+	return v
+}
+
+// storyViewFunc builds the view of one story.
+type storyViewFunc func(rank int, it digest.Item, full bool, l layout, loc *time.Location) (StoryView, error)
+
+// buildView builds the view of d in layout l, its stories with story.
+func (s *Set) buildView(d *digest.Digest, l layout, story storyViewFunc) (*View, error) {
 	loc := location(d.Subscriber)
 	v := &View{
 		SiteName: s.opts.SiteName,
@@ -123,14 +149,25 @@ func (s *Set) newView(d *digest.Digest, l layout) *View {
 		More:     d.More,
 		Links:    safeLinks(d.Links),
 	}
+	v.Stories = make([]StoryView, 0, len(d.Items))
 	for i, it := range d.Items {
-		v.Stories = append(v.Stories, newStoryView(i+1, it, i < l.lead, l, loc))
+		sv, err := story(i+1, it, i < l.lead, l, loc)
+		if err != nil {
+			return nil, err
+		}
+		sv.slot = i
+		v.Stories = append(v.Stories, sv)
 	}
-	v.Subject, v.Preheader = subjectView(d)
+	if len(v.Stories) > 0 && v.Stories[0].ahead {
+		top := v.Stories[0]
+		v.Subject, v.Preheader = SubjectView{Headline: top.subject, Others: d.Total() - 1}, top.preheader
+	} else {
+		v.Subject, v.Preheader = subjectView(d)
+	}
 	names := coveredTopics(d)
 	v.Topics = strings.Join(names, ", ")
 	v.Follows = follows(names, d.Subscriber)
-	return v
+	return v, nil
 }
 
 // digestTime is the moment the digest stands for: the end of its window
@@ -147,16 +184,27 @@ func (s *Set) digestTime(d *digest.Digest) time.Time {
 }
 
 func newStoryView(rank int, it digest.Item, full bool, l layout, loc *time.Location) StoryView {
-	st := it.Story
+	v := storyBase(it.Story, full, l)
+	v.personalize(rank, it, loc)
+	return v
+}
+
+// personalize sets what differs from reader to reader: the story's rank,
+// the followed topics it matched, its time in the reader's zone.
+func (v *StoryView) personalize(rank int, it digest.Item, loc *time.Location) {
+	v.Rank = rank
+	v.Topics = topicNames(it.Matched)
+	if !it.Story.PublishedAt.IsZero() {
+		v.Published = it.Story.PublishedAt.In(loc).Format(publishedLayout)
+	}
+}
+
+// storyBase is the view of st that is the same for every reader.
+func storyBase(st *stories.Story, full bool, l layout) StoryView {
 	v := StoryView{
-		Rank:     rank,
 		Full:     full,
 		Headline: line(st.Headline, headlineRunes),
 		URL:      safeURL(st.URL),
-		Topics:   topicNames(it.Matched),
-	}
-	if !st.PublishedAt.IsZero() {
-		v.Published = st.PublishedAt.In(loc).Format(publishedLayout)
 	}
 	if !full {
 		v.Summary, v.Cut = paragraphs(st.Summary, l.blurb)
@@ -236,8 +284,24 @@ func topicNames(ts []stories.Topic) []string {
 }
 
 func topicName(t stories.Topic) string {
-	return line(firstNonEmpty(t.Name, t.Slug), topicRunes)
+	name := firstNonEmpty(t.Name, t.Slug)
+	if v, ok := topicLines.Load(name); ok {
+		return v.(string)
+	}
+	out := line(name, topicRunes)
+	if topicLinesN.Add(1) <= maxTopicLines {
+		topicLines.Store(name, out)
+	}
+	return out
 }
+
+// topicLines remembers topicName's work for up to maxTopicLines names:
+// topics are few and every digest names some.
+var (
+	topicLines    sync.Map // name -> line(name, topicRunes)
+	topicLinesN   atomic.Int64
+	maxTopicLines = int64(10_000)
+)
 
 // coveredTopics names the followed topics the digest's stories matched, in
 // the order the subscriber follows them, then in order of appearance.
@@ -299,16 +363,23 @@ func subjectView(d *digest.Digest) (SubjectView, string) {
 }
 
 // location is the subscriber's time zone, UTC when unset or unknown.
+// Zones are loaded once (time.LoadLocation reads the zone file each time).
 func location(sub *subscribers.Subscriber) *time.Location {
 	if sub == nil || sub.TimeZone == "" {
 		return time.UTC
+	}
+	if loc, ok := zones.Load(sub.TimeZone); ok {
+		return loc.(*time.Location)
 	}
 	loc, err := time.LoadLocation(sub.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
+	zones.Store(sub.TimeZone, loc)
 	return loc
 }
+
+var zones sync.Map // zone name -> *time.Location
 
 // reader is how the header names the recipient.
 func reader(sub *subscribers.Subscriber) string {

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -38,7 +39,13 @@ func Compose(msg *digest.Message, from digest.Address, hostname string) (*mail.M
 	if err := checkMessage(msg, from, hostname); err != nil {
 		return nil, err
 	}
-	m := mail.NewMsg(mail.WithNoDefaultUserAgent(), mail.WithBoundary(boundary(msg, hostname)))
+	return compose(msg, from, hostname, string(msg.Email.Text), string(msg.Email.HTML), mail.EncodingQP)
+}
+
+// compose builds the message of Compose with the given text and HTML
+// bodies, in body encoding enc.
+func compose(msg *digest.Message, from digest.Address, hostname, text, html string, enc mail.Encoding) (*mail.Msg, error) {
+	m := mail.NewMsg(mail.WithNoDefaultUserAgent(), mail.WithBoundary(boundary(msg, hostname)), mail.WithEncoding(enc))
 	if err := setAddresses(m, msg.To, from); err != nil {
 		return nil, err
 	}
@@ -49,19 +56,19 @@ func Compose(msg *digest.Message, from digest.Address, hostname string) (*mail.M
 	for _, name := range slices.Sorted(maps.Keys(msg.Headers)) {
 		m.SetGenHeader(mail.Header(name), msg.Headers[name])
 	}
-	m.SetBodyString(mail.TypeTextPlain, string(msg.Email.Text))
-	m.AddAlternativeString(mail.TypeTextHTML, string(msg.Email.HTML))
+	m.SetBodyString(mail.TypeTextPlain, text)
+	m.AddAlternativeString(mail.TypeTextHTML, html)
 	return m, nil
 }
 
 // WriteMessage writes the RFC 5322 bytes of msg as Compose builds them: the
 // exact bytes an SMTP server receives.
 func WriteMessage(w io.Writer, msg *digest.Message, from digest.Address, hostname string) error {
-	m, err := Compose(msg, from, hostname)
+	b, err := AppendMessage(nil, msg, from, hostname)
 	if err != nil {
 		return err
 	}
-	if _, err := m.WriteTo(w); err != nil {
+	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("email: write message %q: %w", msg.ID, err)
 	}
 	return nil
@@ -230,7 +237,7 @@ func boundary(msg *digest.Message, hostname string) string {
 	for i := 0; ; i++ {
 		sum := sha256.Sum256([]byte(msg.ID + "@" + hostname + "#" + strconv.Itoa(i)))
 		b := "herald-" + hex.EncodeToString(sum[:16])
-		if !strings.Contains(string(msg.Email.Text), b) && !strings.Contains(string(msg.Email.HTML), b) {
+		if !bytes.Contains(msg.Email.Text, []byte(b)) && !bytes.Contains(msg.Email.HTML, []byte(b)) {
 			return b
 		}
 	}

@@ -73,6 +73,14 @@ type Config struct {
 	// Backoff is the pause before retry attempt (0-based); default
 	// 1s·2^attempt with jitter, at most 30s.
 	Backoff func(attempt int) time.Duration
+	// EightBit sends bodies 8bit, as they are, to a server that announces
+	// 8BITMIME (RFC 6152), rather than quoted-printable: no encoding pass
+	// and shorter messages. A body that cannot go 8bit (a line over 998
+	// bytes that cannot be folded, a NUL, a bare CR) still goes
+	// quoted-printable. The bytes sent then differ from WriteMessage's
+	// (the outbox's) in their transfer encoding only. Default off.
+	EightBit bool
+
 	// Sleep waits d or until ctx ends; injectable for tests.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock of the rate limiter; default time.Now.
@@ -81,7 +89,8 @@ type Config struct {
 
 // ParseURL reads smtp://user:pass@host:port?tls=none|starttls|tls (also
 // smtps://, which means tls=tls). The user and password are percent-decoded.
-// Other query parameters: helo=NAME, pool=N, rate=PER_SECOND, timeout=30s.
+// Other query parameters: helo=NAME, pool=N, rate=PER_SECOND, timeout=30s,
+// 8bit=true (see Config.EightBit).
 // Errors never contain the password.
 func ParseURL(raw string) (Config, error) {
 	u, err := url.Parse(raw)
@@ -161,8 +170,10 @@ func applyParam(cfg *Config, scheme, key, val string) error {
 		cfg.RatePerSecond, err = strconv.ParseFloat(val, 64)
 	case "timeout":
 		cfg.Timeout, err = time.ParseDuration(val)
+	case "8bit":
+		cfg.EightBit, err = strconv.ParseBool(val)
 	default:
-		return fmt.Errorf("unknown parameter %q (known: tls, helo, pool, rate, timeout)", key)
+		return fmt.Errorf("unknown parameter %q (known: tls, helo, pool, rate, timeout, 8bit)", key)
 	}
 	if err != nil {
 		return fmt.Errorf("%s=%q: %w", key, val, errors.Unwrap(err))

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"herald/digest"
 )
@@ -18,34 +20,159 @@ import (
 // deliver sends m on c, dialling when c is nil and redialling once when a
 // reused connection turns out dead before anything was sent. It returns the
 // connection to keep (nil when it was dropped) and the classified error.
-func (s *Sender) deliver(ctx context.Context, c *conn, m *mail.Msg) (*conn, error) {
+func (s *Sender) deliver(ctx context.Context, c *conn, m *envelope) (*conn, *envelope, error) {
 	reused := c != nil
 	var err error
 	if c == nil {
 		if c, err = s.dial(ctx); err != nil {
-			return nil, err
+			return nil, m, err
 		}
 	}
+	if m, err = s.for8bit(m, c); err != nil {
+		return c, m, digest.Permanent(0, "invalid_message", err)
+	}
 	err = s.sendOn(ctx, c, m)
-	if reused && failedConnCheck(err) {
+	if reused && staleConn(err) {
 		s.drop(c, "stale")
 		if c, err = s.dial(ctx); err != nil {
-			return nil, err
+			return nil, m, err
+		}
+		if m, err = s.for8bit(m, c); err != nil {
+			return c, m, digest.Permanent(0, "invalid_message", err)
 		}
 		err = s.sendOn(ctx, c, m)
 	}
 	if err == nil {
-		return c, nil
+		return c, m, nil
 	}
-	return s.classify(c, err)
+	c, err = s.classify(c, err)
+	return c, m, err
 }
 
-// sendOn sends m on c; when ctx ends mid-send the socket is closed, which
-// aborts the exchange (and makes the error a lost connection).
-func (s *Sender) sendOn(ctx context.Context, c *conn, m *mail.Msg) error {
+// sendOn sends m on c: MAIL, RCPT, DATA and the message bytes, with no
+// NOOP before and no RSET after (a transaction ends with the reply to its
+// data; see staleConn for a connection that died while idle). When ctx
+// ends mid-send the socket is closed, which aborts the exchange (and makes
+// the error a lost connection).
+func (s *Sender) sendOn(ctx context.Context, c *conn, m *envelope) error {
 	stop := context.AfterFunc(ctx, func() { _ = c.raw.Close() })
 	defer stop()
-	return s.client.SendWithSMTPClient(c.smtp, m)
+	if err := c.smtp.UpdateDeadline(s.cfg.Timeout); err != nil {
+		return err
+	}
+	if ok, _ := c.smtp.Extension("PIPELINING"); ok {
+		return sendPipelined(c.smtp, m)
+	}
+	if err := c.smtp.Mail(m.from); err != nil {
+		return &mailFromError{err}
+	}
+	for _, to := range m.to {
+		if err := c.smtp.Rcpt(to); err != nil {
+			return err
+		}
+	}
+	return sendData(c.smtp.Text, m.data)
+}
+
+// sendData sends DATA, then data, already in its DATA form (see
+// appendWire), in one write with the terminating dot, and reads the reply.
+// It is what go-mail's Data and its DotWriter do, without the byte-by-byte
+// pass over the message.
+func sendData(t *textproto.Conn, data []byte) error {
+	id, err := t.Cmd("DATA")
+	if err != nil {
+		return err
+	}
+	t.StartResponse(id)
+	_, _, err = t.ReadResponse(354)
+	t.EndResponse(id)
+	if err != nil {
+		return err
+	}
+	return writeData(t, data)
+}
+
+// writeData sends the message after the server's 354 and reads its reply.
+func writeData(t *textproto.Conn, data []byte) error {
+	if _, err := t.W.Write(data); err != nil {
+		return err
+	}
+	if _, err := t.W.WriteString(".\r\n"); err != nil {
+		return err
+	}
+	if err := t.W.Flush(); err != nil {
+		return err
+	}
+	_, _, err := t.ReadResponse(250)
+	return err
+}
+
+// sendPipelined sends MAIL, RCPT and DATA in one write (RFC 2920
+// PIPELINING), then the message once the server said 354: two round trips
+// a message instead of four, for the server as for us. MAIL FROM carries
+// the parameters go-mail's Mail would add.
+func sendPipelined(c *smtp.Client, m *envelope) error {
+	t := c.Text
+	var cmds bytes.Buffer
+	cmds.WriteString("MAIL FROM:" + m.from)
+	if ok, _ := c.Extension("8BITMIME"); ok {
+		cmds.WriteString(" BODY=8BITMIME")
+	}
+	if ok, _ := c.Extension("SMTPUTF8"); ok {
+		cmds.WriteString(" SMTPUTF8")
+	}
+	cmds.WriteString("\r\n")
+	for _, to := range m.to {
+		cmds.WriteString("RCPT TO:" + to + "\r\n")
+	}
+	cmds.WriteString("DATA\r\n")
+	if _, err := t.W.Write(cmds.Bytes()); err != nil {
+		return &mailFromError{err}
+	}
+	if err := t.W.Flush(); err != nil {
+		return &mailFromError{err}
+	}
+	_, _, mailErr := t.ReadResponse(250)
+	var rcptErr error
+	for range m.to {
+		if _, _, err := t.ReadResponse(25); err != nil && rcptErr == nil {
+			rcptErr = err
+		}
+	}
+	_, _, dataErr := t.ReadResponse(354)
+	if mailErr != nil || rcptErr != nil {
+		if dataErr == nil { // 354 all the same: end the empty message at once
+			_, _ = t.W.WriteString(".\r\n")
+			_ = t.W.Flush()
+			_, _, _ = t.ReadResponse(250)
+		}
+		if mailErr != nil {
+			return &mailFromError{mailErr}
+		}
+		return rcptErr
+	}
+	if dataErr != nil {
+		return dataErr
+	}
+	return writeData(t, m.data)
+}
+
+// mailFromError is a failure of MAIL FROM, the first command of a message.
+type mailFromError struct{ err error }
+
+func (e *mailFromError) Error() string { return "MAIL FROM: " + e.err.Error() }
+func (e *mailFromError) Unwrap() error { return e.err }
+
+// staleConn reports a reused connection found dead at MAIL FROM, before
+// any of the message was sent: no reply at all (the server closed it while
+// it idled), or 421 (the server is closing it).
+func staleConn(err error) bool {
+	var me *mailFromError
+	if !errors.As(err, &me) {
+		return false
+	}
+	code := replyCode(err)
+	return code == 0 || code == 421
 }
 
 // classify turns a go-mail send error into a digest.SendError. A reply
@@ -66,7 +193,7 @@ func (s *Sender) classify(c *conn, err error) (*conn, error) {
 }
 
 func (s *Sender) resetOrDrop(c *conn) *conn {
-	if err := s.client.ResetWithSMTPClient(c.smtp); err != nil {
+	if err := c.smtp.Reset(); err != nil {
 		s.drop(c, "reset failed")
 		return nil
 	}
@@ -92,13 +219,6 @@ func replyCode(err error) int {
 	return 0
 }
 
-// failedConnCheck reports go-mail's pre-send NOOP failing: the connection
-// died while idle and nothing of the message was sent.
-func failedConnCheck(err error) bool {
-	var se *mail.SendError
-	return errors.As(err, &se) && se.Reason == mail.ErrConnCheck
-}
-
 // dial opens one connection with its own go-mail client (AUTH selection
 // keeps state per dial). On failure the socket is closed here: go-mail
 // leaves it open when EHLO, STARTTLS or AUTH fails.
@@ -109,6 +229,8 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 		c, derr := client.DialToSMTPClientWithContext(ctx)
 		if derr == nil {
 			s.log.Debug("email: connected", slog.String("smtp_server", s.cfg.addr()))
+			ok, _ := c.Extension("8BITMIME")
+			s.has8bit.Store(ok)
 			return &conn{smtp: c, raw: raw}, nil
 		}
 		err = derr

@@ -11,13 +11,22 @@
 // first, text/html second, quoted-printable. The MIME boundary is derived
 // from the message ID, so a message always has the same bytes (the outbox
 // writes exactly what the server would receive). Any header value holding
-// CR or LF is refused with an error naming the header.
+// CR or LF is refused with an error naming the header. go-mail writes the
+// headers and the MIME structure; the bodies are encoded straight into the
+// message buffer (AppendMessage, byte for byte go-mail's quoted-printable),
+// which Sender reuses from message to message. With Config.EightBit, a
+// server announcing 8BITMIME gets the bodies 8bit instead (see
+// eightbit.go), the only difference from WriteMessage's bytes.
 //
 // Delivery (Sender): at most PoolSize connections, each used by one Send at
 // a time and kept for the next (the most recently used first, so a quiet
-// sender keeps one warm connection). A pooled connection that died while
-// idle is noticed by go-mail's NOOP before anything is sent and redialled
-// at once. Failures become *digest.SendError: an SMTP 5xx reply is
+// sender keeps one warm connection). A message is MAIL, RCPT, DATA and its
+// bytes, dot-stuffed beforehand and written at once; to a server that
+// announces PIPELINING, MAIL, RCPT and DATA go in one write (two round
+// trips a message). There is no NOOP before a message and no RSET after
+// one (only after a refusal): a pooled connection that died while idle is
+// noticed when MAIL FROM gets no reply, or 421, before anything of the
+// message was sent, and is redialled at once. Failures become *digest.SendError: an SMTP 5xx reply is
 // permanent (Reason "smtp_<code>"); a 4xx reply, a lost connection, a
 // timeout, or a failure to connect or authenticate (Reason "smtp_connect",
 // not the reader's fault) is temporary. Send retries temporary failures

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync/atomic"
 
 	"github.com/wneessen/go-mail"
 
@@ -28,6 +29,8 @@ type Sender struct {
 	log    *slog.Logger
 	rate   *limiter
 	pool   *pool
+	// has8bit says the last connection made announced 8BITMIME.
+	has8bit atomic.Bool
 }
 
 // New checks cfg, fills its defaults and returns a Sender. It does not
@@ -106,12 +109,13 @@ func (s *Sender) warnPlainAuth() {
 // temporary; a message that cannot be composed is permanent
 // ("invalid_message").
 func (s *Sender) Send(ctx context.Context, msg *digest.Message) error {
-	m, err := Compose(msg, s.cfg.From, s.cfg.Hostname)
+	env, err := s.envelope(msg, s.cfg.EightBit && s.has8bit.Load())
 	if err != nil {
 		return digest.Permanent(0, "invalid_message", err)
 	}
+	defer func() { env.free() }()
 	for attempt := 0; ; attempt++ {
-		err = s.attempt(ctx, m)
+		env, err = s.attempt(ctx, env)
 		if !s.retryable(ctx, err, attempt) {
 			break
 		}
@@ -136,20 +140,20 @@ func (s *Sender) retryable(ctx context.Context, err error, attempt int) bool {
 
 // attempt makes one delivery: wait for the rate, take a connection (or a
 // place to dial one), send, give the connection back unless it broke.
-func (s *Sender) attempt(ctx context.Context, m *mail.Msg) error {
+func (s *Sender) attempt(ctx context.Context, m *envelope) (*envelope, error) {
 	if err := ctx.Err(); err != nil {
-		return digest.Temporary(0, err)
+		return m, digest.Temporary(0, err)
 	}
 	if err := s.pace(ctx); err != nil {
-		return digest.Temporary(0, err)
+		return m, digest.Temporary(0, err)
 	}
 	c, err := s.pool.get(ctx)
 	if err != nil {
-		return digest.Temporary(0, err)
+		return m, digest.Temporary(0, err)
 	}
-	c, err = s.deliver(ctx, c, m)
+	c, m, err = s.deliver(ctx, c, m)
 	s.pool.put(c)
-	return err
+	return m, err
 }
 
 func (s *Sender) pace(ctx context.Context) error {

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"herald/app"
+	"herald/digest"
+)
+
+// dispatchResult is what the dispatch process reports on stdout.
+type dispatchResult struct {
+	Stats       digest.Stats
+	Seconds     float64
+	Stages      StageSeconds
+	PeakRSSKiB  int64
+	CPUSeconds  float64 // this process's user+system CPU during the run
+	RedisCmds   int64   // commands this process sent to Redis
+	ClaimedLeft int64   // due subscribers left after the run
+}
+
+// runDispatch is the dispatch process: Herald's app wiring, email channel
+// and runner, one RunOnce over everything due.
+func runDispatch(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+	logger := o.logger(stderr)
+	app.RouteRedisLogs(logger)
+	var cmds atomic.Int64
+	rdb, err := openRedis(ctx, o.redisURL, 0)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	rdb.AddHook(cmdCounter{&cmds})
+	a, err := app.New(ctx, dispatchConfig(o), app.Options{RDB: rdb, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	chans, err := a.OpenChannels(ctx)
+	if err != nil {
+		return err
+	}
+	r := a.Runner(chans.ByKind)
+	r.Stages = &digest.StageTimes{}
+	if o.memProfile != "" {
+		var once sync.Once
+		r.Progress = func(st digest.Stats) {
+			if st.Sent == o.n/2 {
+				once.Do(func() { go writeHeapProfile(o.memProfile, stderr) })
+			}
+		}
+	}
+	if o.profile != "" {
+		stop, err := startProfile(o.profile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	cmds.Store(0)
+	cpu0 := selfCPU()
+	start := time.Now()
+	st, err := r.RunOnce(ctx)
+	elapsed := time.Since(start)
+	cpu := selfCPU() - cpu0
+	if err != nil {
+		return err
+	}
+	sent := cmds.Load()
+	if err := chans.Close(); err != nil {
+		return err
+	}
+	left, _, _ := a.Subs.Backlog(ctx, time.Now())
+	res := dispatchResult{Stats: st, Seconds: elapsed.Seconds(), Stages: stageSeconds(r.Stages),
+		PeakRSSKiB: peakRSS(), CPUSeconds: cpu, RedisCmds: sent, ClaimedLeft: left}
+	return json.NewEncoder(stdout).Encode(res)
+}
+
+func dispatchConfig(o *options) app.Config {
+	cfg := app.DefaultConfig()
+	cfg.RedisURL = o.redisURL
+	cfg.RedisPrefix = o.prefix
+	cfg.SMTPURL = "smtp://" + o.smtpAddr + "?tls=none&8bit=" + strconv.FormatBool(o.eightBit)
+	cfg.From = "Herald News <digest@news.example.com>"
+	cfg.BaseURL = "https://herald.example.com"
+	cfg.SiteURL = "https://news.example.com"
+	cfg.UnsubMailto = "unsubscribe@news.example.com"
+	cfg.Secret = randomHex(32)
+	cfg.SMTPPool = o.conns
+	cfg.Workers = o.workers
+	if o.batch > 0 {
+		cfg.BatchSize = o.batch
+	}
+	cfg.LogLevel = "warn"
+	return cfg
+}
+
+func stageSeconds(s *digest.StageTimes) StageSeconds {
+	sec := func(ns int64) float64 { return float64(ns) / 1e9 }
+	return StageSeconds{Claim: sec(s.Claim.Load()), Gather: sec(s.Gather.Load()),
+		Render: sec(s.Render.Load()), Send: sec(s.Send.Load()), Finish: sec(s.Finish.Load())}
+}
+
+// writeHeapProfile writes the live heap to path.
+func writeHeapProfile(path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		runtime.GC()
+		err = pprof.WriteHeapProfile(f)
+		_ = f.Close()
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "bench: heap profile:", err)
+	}
+}
+
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
+}
+
+// peakRSS is this process's peak resident set (VmHWM) in KiB.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// runDispatchChild runs the dispatch process and reads its report.
+func runDispatchChild(ctx context.Context, o *options, redisURL, smtpAddr string) (*dispatchResult, error) {
+	args := []string{"-dispatch", "-redis-url", redisURL, "-smtp", smtpAddr,
+		"-conns", strconv.Itoa(o.conns), "-workers", strconv.Itoa(o.workers),
+		"-batch", strconv.Itoa(o.batch), "-prefix", o.prefix, "-8bit=" + strconv.FormatBool(o.eightBit)}
+	if o.verbose {
+		args = append(args, "-v")
+	}
+	if o.profile != "" {
+		args = append(args, "-cpuprofile", o.profile)
+	}
+	if o.memProfile != "" {
+		args = append(args, "-memprofile", o.memProfile, "-n", strconv.Itoa(o.n))
+	}
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("bench: dispatch process: %w", err)
+	}
+	var res dispatchResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		return nil, fmt.Errorf("bench: dispatch report %q: %w", out, err)
+	}
+	return &res, nil
+}

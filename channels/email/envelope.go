@@ -1,0 +1,67 @@
+package email
+
+import (
+	"sync"
+
+	"herald/digest"
+)
+
+// envelope is one message ready to send: its SMTP envelope and its bytes
+// as DATA carries them (dot-stuffed, CRLF), in a pooled buffer.
+type envelope struct {
+	msg      *digest.Message
+	from     string
+	to       []string
+	data     []byte
+	buf      *[]byte
+	eightBit bool // the bodies are 8bit: only for a server with 8BITMIME
+}
+
+// bufs holds message buffers; one grows to the size of the largest
+// message it carried.
+var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// envelope composes msg and puts it in its SMTP DATA form (appendWire) in
+// a pooled buffer. The caller frees it.
+func (s *Sender) envelope(msg *digest.Message, eightBit bool) (*envelope, error) {
+	scratch := bufs.Get().(*[]byte)
+	defer bufs.Put(scratch)
+	raw, m, eightBit, err := appendMessage((*scratch)[:0], msg, s.cfg.From, s.cfg.Hostname, eightBit)
+	*scratch = raw[:0]
+	if err != nil {
+		return nil, err
+	}
+	from, err := m.GetSender(false)
+	if err != nil {
+		return nil, err
+	}
+	to, err := m.GetRecipients()
+	if err != nil {
+		return nil, err
+	}
+	buf := bufs.Get().(*[]byte)
+	*buf = appendWire((*buf)[:0], raw)
+	return &envelope{msg: msg, from: from, to: to, data: *buf, buf: buf, eightBit: eightBit}, nil
+}
+
+// for8bit returns m ready for connection c: m itself, or m again in
+// quoted-printable when its bodies are 8bit and c's server lacks 8BITMIME.
+func (s *Sender) for8bit(m *envelope, c *conn) (*envelope, error) {
+	if ok, _ := c.smtp.Extension("8BITMIME"); ok || !m.eightBit {
+		return m, nil
+	}
+	qp, err := s.envelope(m.msg, false)
+	if err != nil {
+		return m, err
+	}
+	m.free()
+	return qp, nil
+}
+
+// free returns the buffer; the envelope is not used afterwards.
+func (e *envelope) free() {
+	if e != nil && e.buf != nil {
+		bufs.Put(e.buf)
+		e.buf, e.data = nil, nil
+	}
+}

@@ -1,0 +1,139 @@
+package templates
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"herald/digest"
+	"herald/stories"
+	"herald/subscribers"
+)
+
+func TestFastWayOnForDefaults(t *testing.T) {
+	s, err := Load("", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.frags == nil || s.frags.titleHTML == nil || s.frags.titleText == nil {
+		t.Fatalf("default templates render the plain way (frags %+v)", s.frags)
+	}
+}
+
+// Digests of every shape render to the same bytes with kept story parts
+// as with the templates alone, the first time and from the cache.
+func TestFastWayMatchesTemplates(t *testing.T) {
+	fast, err := Load("", Options{SiteURL: "https://news.example.com/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := *fast
+	plain.frags = nil
+	r := rand.New(rand.NewPCG(7, 8))
+	pool := randomStories(r, 30)
+	for i := range 300 {
+		d := randomDigest(r, pool, i)
+		want, err := plain.RenderEmail(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pass := range 2 {
+			got, err := fast.RenderEmail(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Subject != want.Subject || got.Preheader != want.Preheader ||
+				!bytes.Equal(got.Text, want.Text) || !bytes.Equal(got.HTML, want.HTML) {
+				t.Fatalf("digest %d (pass %d) differs:\n--- fast\n%s\n--- templates\n%s", i, pass, got.Text, want.Text)
+			}
+		}
+	}
+}
+
+func randomStories(r *rand.Rand, n int) []*stories.Story {
+	words := []string{"Seoul", "Japan", "<b>bold</b>", "&amp;", "日本", "\"quoted\"", "pledge", "talks", "a", "—"}
+	text := func(k int) string {
+		var b bytes.Buffer
+		for j := range k {
+			if j > 0 {
+				b.WriteString([]string{" ", " ", " ", "\n", "\n\n"}[r.IntN(5)])
+			}
+			b.WriteString(words[r.IntN(len(words))])
+		}
+		return b.String()
+	}
+	var out []*stories.Story
+	for i := range n {
+		st := &stories.Story{ID: fmt.Sprintf("r%d", i), Headline: text(3 + r.IntN(30)), Summary: text(5 + r.IntN(400)),
+			PublishedAt: time.Date(2026, 11, 28, r.IntN(24), r.IntN(60), 0, 0, time.UTC)}
+		if r.IntN(4) > 0 {
+			st.URL = fmt.Sprintf("https://news.example.com/%d?a=1&b=<2>", i)
+		}
+		for range r.IntN(4) {
+			st.Analysis = append(st.Analysis, stories.Analysis{Heading: text(4), Body: text(10 + r.IntN(200))})
+		}
+		for k := range r.IntN(5) {
+			st.Sources = append(st.Sources, stories.Source{Outlet: text(2), URL: []string{"", "https://outlet.example/x"}[k%2], Summary: text(r.IntN(80))})
+		}
+		if r.IntN(2) == 0 {
+			st.Background = text(r.IntN(150))
+		}
+		for range r.IntN(3) {
+			st.Questions = append(st.Questions, stories.Question{Question: text(6), Answer: text(r.IntN(60))})
+		}
+		for k := range 1 + r.IntN(3) {
+			st.Topics = append(st.Topics, stories.Topic{Slug: fmt.Sprintf("t%d", k), Name: text(1 + r.IntN(3))})
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+func randomDigest(r *rand.Rand, pool []*stories.Story, i int) *digest.Digest {
+	zones := []string{"UTC", "Asia/Seoul", "America/New_York", "Europe/London", ""}
+	sub := &subscribers.Subscriber{ID: fmt.Sprint("sub", i), Kind: subscribers.KindEmail, Email: "r@example.com",
+		Name: []string{"", "Ana", "<Ana & co>"}[r.IntN(3)], TimeZone: zones[r.IntN(len(zones))],
+		Topics: []string{"t0", "t1", "t2", "t9"}[:1+r.IntN(4)]}
+	end := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	d := &digest.Digest{Subscriber: sub, Window: digest.Window{Start: end.Add(-24 * time.Hour), End: end}, More: r.IntN(3) * r.IntN(20)}
+	if r.IntN(3) > 0 {
+		d.Links = digest.Links{Site: "https://news.example.com/", Unsubscribe: "https://h.example/u/" + sub.ID,
+			Preferences: "https://h.example/p/" + sub.ID, Mailto: "mailto:u@example.com?subject=" + sub.ID}
+	}
+	for range r.IntN(13) {
+		st := pool[r.IntN(len(pool))]
+		d.Items = append(d.Items, digest.Item{Story: st, Matched: st.Topics[:1+r.IntN(len(st.Topics))]})
+	}
+	return d
+}
+
+// Overrides without "story-body", or whose story body depends on the
+// reader, render the plain way.
+func TestFastWayOffForOverrides(t *testing.T) {
+	tests := []struct{ name, story string }{
+		{"no story-body", `{{define "story"}}<tr><td>{{.Headline}}</td></tr>{{end}}`},
+		{"body depends on the reader", `{{define "story"}}<tr><td>{{.Headline}}{{template "story-body" .}}</td></tr>{{end}}` +
+			`{{define "story-body"}}<p>{{.Published}}</p>{{end}}`},
+		{"body in a script", `{{define "story"}}<tr><td><script>var h = {{template "story-body" .}};</script></td></tr>{{end}}` +
+			`{{define "story-body"}}{{.Headline}}{{end}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "_story.html.tmpl"), []byte(tt.story), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Load(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.frags != nil {
+				t.Fatal("the fast way is on")
+			}
+		})
+	}
+}
