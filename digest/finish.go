@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -12,16 +13,23 @@ import (
 // Completing a delivery (the Complete that moves the cursor and ends the
 // lease, then the delivery record) happens only after the channel accepted
 // the message, as ever; but rather than two round trips per message, the
-// finisher queues it and writes the queue for many subscribers at once
-// when it holds finishBatch entries or finishDelay after its first entry,
-// and whenever a run ends. Each subscriber still gets its own Complete
-// script on its own keys (see subscribers.Store.CompleteMany). A crash
-// between acceptance and the write repeats those messages on the next run,
-// under the same Message-ID: at most one per subscriber, as before.
-const (
-	finishBatch = 64
-	finishDelay = 2 * time.Millisecond
-)
+// finisher group-commits: the worker that finds no write under way writes
+// everything queued, in one pipelined round trip for the completions and
+// one for the records, and goes on writing what queued meanwhile; other
+// workers only enqueue and go back to sending. No timer holds an entry
+// back, so the time between acceptance and record is one write at most
+// plus its own, and under load many subscribers share a round trip. Each
+// subscriber still gets its own Complete script on its own keys (see
+// subscribers.Store.CompleteMany).
+//
+// A write that fails because Redis is unreachable is retried with backoff
+// (nobody can take the lease over while Redis is down, so the completion
+// lands once it is back), and meanwhile the runner starts no new sends:
+// a message accepted but never recorded is the one repeat a crash or an
+// outage may cause, so the runner keeps their number down.
+
+// finishRetryMin is the least time a failed completion is retried.
+const finishRetryMin = time.Minute
 
 // batchRecorder is what a Recorder may offer to append many deliveries in
 // one round trip (RedisLog does).
@@ -39,73 +47,53 @@ type finishing struct {
 
 // finisher is a Runner's completion queue.
 type finisher struct {
-	r     *Runner
-	bs    batchStore // nil: complete each delivery at once
-	mu    sync.Mutex
-	queue []finishing
-	timer *time.Timer
-	busy  sync.WaitGroup // writes under way
+	r       *Runner
+	bs      batchStore // nil: complete each delivery on its own
+	mu      sync.Mutex
+	idle    *sync.Cond // signalled when a writer stops
+	queue   []finishing
+	writing bool
 }
 
 func (r *Runner) finisher() *finisher {
 	r.finOnce.Do(func() {
 		r.fin = &finisher{r: r}
+		r.fin.idle = sync.NewCond(&r.fin.mu)
 		r.fin.bs, _ = r.Subscribers.(batchStore)
 	})
 	return r.fin
 }
 
-// later completes f now when the store cannot batch, else queues it.
+// later queues job and, when no write is under way, writes the queue until
+// it is empty.
 func (f *finisher) later(job finishing) {
-	if f.bs == nil {
-		f.write([]finishing{job})
-		return
-	}
 	f.mu.Lock()
 	f.queue = append(f.queue, job)
-	var batch []finishing
-	if len(f.queue) >= finishBatch {
-		batch = f.take()
-	} else if f.timer == nil {
-		f.timer = time.AfterFunc(finishDelay, f.flushQueued)
-	}
-	f.mu.Unlock()
-	f.writeTaken(batch)
-}
-
-// take empties the queue for writing; f.mu is held.
-func (f *finisher) take() []finishing {
-	batch := f.queue
-	f.queue = nil
-	if f.timer != nil {
-		f.timer.Stop()
-		f.timer = nil
-	}
-	if len(batch) > 0 {
-		f.busy.Add(1)
-	}
-	return batch
-}
-
-func (f *finisher) flushQueued() {
-	f.mu.Lock()
-	batch := f.take()
-	f.mu.Unlock()
-	f.writeTaken(batch)
-}
-
-// drain writes what is queued and waits for every write under way.
-func (f *finisher) drain() {
-	f.flushQueued()
-	f.busy.Wait()
-}
-
-func (f *finisher) writeTaken(batch []finishing) {
-	if len(batch) == 0 {
+	if f.writing {
+		f.mu.Unlock()
 		return
 	}
-	defer f.busy.Done()
-	f.write(batch)
+	f.writing = true
+	for len(f.queue) > 0 {
+		batch := f.queue
+		f.queue = nil
+		f.mu.Unlock()
+		f.write(batch)
+		f.mu.Lock()
+	}
+	f.writing = false
+	f.idle.Broadcast()
+	f.mu.Unlock()
+}
+
+// drain waits until everything queued is written: a writer only stops with
+// the queue empty.
+func (f *finisher) drain() {
+	f.mu.Lock()
+	for f.writing {
+		f.idle.Wait()
+	}
+	f.mu.Unlock()
 }
 
 // write completes the batch's leases, then records its deliveries.
@@ -114,40 +102,87 @@ func (f *finisher) write(batch []finishing) {
 	t := r.Stages.start()
 	defer r.Stages.since(stageFinish, t)
 	ctx := context.Background()
-	f.complete(ctx, batch)
+	pending := batch
+	f.retry("complete", func() bool {
+		pending = f.complete(ctx, pending)
+		return len(pending) == 0
+	})
 	var recs []Delivery
 	for _, job := range batch {
 		if job.rec != nil {
 			recs = append(recs, *job.rec)
 		}
 	}
-	if br, ok := r.Recorder.(batchRecorder); ok && len(recs) > 1 {
-		if err := br.RecordMany(ctx, recs); err != nil {
-			r.Logger.Error("record deliveries", slog.Int("deliveries", len(recs)), slog.Any("error", err))
-		}
-		return
-	}
-	for _, rec := range recs {
-		if err := r.Recorder.Record(ctx, rec); err != nil {
-			r.Logger.Error("record delivery", slog.String("subscriber", rec.SubscriberID), slog.Any("error", err))
-		}
+	if len(recs) > 0 {
+		f.retry("record deliveries", func() bool {
+			recs = f.record(ctx, recs)
+			return len(recs) == 0
+		})
 	}
 }
 
-func (f *finisher) complete(ctx context.Context, batch []finishing) {
+// retry runs try until it reports done, backing off while Redis is away,
+// for at least finishRetryMin (twice the lease when longer). The runner
+// starts no sends while a retry is under way.
+func (f *finisher) retry(what string, try func() bool) {
+	r := f.r
+	limit := max(finishRetryMin, 2*r.Lease)
+	start := time.Now()
+	for wait := 50 * time.Millisecond; !try(); wait = min(2*wait, 2*time.Second) {
+		r.storeDown.Store(true)
+		if time.Since(start) > limit {
+			r.Logger.Error(what+": giving up; Redis unreachable", slog.Duration("after", time.Since(start)))
+			break
+		}
+		time.Sleep(wait)
+	}
+	r.storeDown.Store(false)
+}
+
+// complete runs the completions and returns those that failed for a reason
+// worth retrying (Redis unreachable), not for a lost lease.
+func (f *finisher) complete(ctx context.Context, batch []finishing) []finishing {
+	errs := make([]error, len(batch))
 	if f.bs == nil || len(batch) == 1 {
-		for _, job := range batch {
-			f.r.complete(ctx, job.sub, job.token, job.cursor, job.next)
+		for i, job := range batch {
+			errs[i] = f.r.Subscribers.Complete(ctx, job.sub.ID, job.token, job.cursor, job.next)
 		}
-		return
+	} else {
+		cs := make([]subscribers.Completion, len(batch))
+		for i, job := range batch {
+			cs[i] = subscribers.Completion{ID: job.sub.ID, Token: job.token, Cursor: job.cursor, NextDue: job.next}
+		}
+		errs = f.bs.CompleteMany(ctx, cs)
 	}
-	cs := make([]subscribers.Completion, len(batch))
-	for i, job := range batch {
-		cs[i] = subscribers.Completion{ID: job.sub.ID, Token: job.token, Cursor: job.cursor, NextDue: job.next}
-	}
-	for i, err := range f.bs.CompleteMany(ctx, cs) {
-		if err != nil {
-			f.r.Logger.Error("complete", slog.String("subscriber", cs[i].ID), slog.Any("error", err))
+	var again []finishing
+	for i, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, subscribers.ErrLeaseLost), errors.Is(err, subscribers.ErrNotFound):
+			f.r.Logger.Error("complete", slog.String("subscriber", batch[i].sub.ID), slog.Any("error", err))
+		default:
+			f.r.Logger.Warn("complete failed, will retry", slog.String("subscriber", batch[i].sub.ID), slog.Any("error", err))
+			again = append(again, batch[i])
 		}
 	}
+	return again
+}
+
+// record appends recs to the delivery log and returns those not written.
+func (f *finisher) record(ctx context.Context, recs []Delivery) []Delivery {
+	r := f.r
+	if br, ok := r.Recorder.(batchRecorder); ok && len(recs) > 1 {
+		if err := br.RecordMany(ctx, recs); err != nil {
+			r.Logger.Warn("record deliveries failed, will retry", slog.Int("deliveries", len(recs)), slog.Any("error", err))
+			return recs
+		}
+		return nil
+	}
+	for i, rec := range recs {
+		if err := r.Recorder.Record(ctx, rec); err != nil {
+			r.Logger.Warn("record delivery failed, will retry", slog.String("subscriber", rec.SubscriberID), slog.Any("error", err))
+			return recs[i:]
+		}
+	}
+	return nil
 }

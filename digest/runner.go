@@ -11,6 +11,7 @@ import (
 	mrand "math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"herald/subscribers"
@@ -56,8 +57,9 @@ type Runner struct {
 	// next digest.
 	IndexMaxAge time.Duration
 
-	finOnce sync.Once
-	fin     *finisher
+	finOnce   sync.Once
+	fin       *finisher
+	storeDown atomic.Bool // a completion is being retried: start no sends
 }
 
 // Stats counts what one dispatch did.
@@ -162,6 +164,17 @@ func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.
 	bg := context.WithoutCancel(ctx)
 	if ctx.Err() != nil {
 		r.release(bg, sub, token, now, "shutdown before send")
+		return outcomeDeferred
+	}
+	if r.storeDown.Load() {
+		// Redis is away: a message sent now could not be recorded. The
+		// claim lapses and the subscriber is due again after the lease.
+		return outcomeDeferred
+	}
+	if r.Now().Sub(now) > r.Lease-r.Lease/4 {
+		// The batch took most of the lease: another process may claim this
+		// subscriber soon, so hand it back rather than risk two sends.
+		r.release(bg, sub, token, r.Now(), "lease nearly over before send")
 		return outcomeDeferred
 	}
 	next := NextDue(sub, now)

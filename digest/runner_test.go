@@ -17,6 +17,8 @@ import (
 func TestRunDeliversAndAdvances(t *testing.T) {
 	t0 := mustTime("2026-11-27T06:00:00Z")
 	e := newEnv(t, t0)
+	rec := &memLog{}
+	e.runner.Recorder = rec
 	sub := e.addReader("daily@example.com", "UTC", "daily 07:00", "japan")
 	if want := mustTime("2026-11-27T07:00:00Z"); !e.get(sub.ID).NextDue.Equal(want) {
 		t.Fatalf("first due %v, want %v", e.get(sub.ID).NextDue, want)
@@ -42,6 +44,9 @@ func TestRunDeliversAndAdvances(t *testing.T) {
 	msg := e.ch.sent()[0]
 	if msg.Email == nil || msg.To.Email != "daily@example.com" || msg.ID == "" {
 		t.Fatalf("message %+v", msg)
+	}
+	if got := rec.results(); len(got) != 1 || got[0] != "sent" || rec.list[0].MessageID != msg.ID || rec.list[0].Stories != 1 {
+		t.Errorf("delivery log %v, want one sent record for %s", rec.list, msg.ID)
 	}
 	if st := e.run(); st.Claimed != 0 {
 		t.Errorf("second run claimed %d: sent twice?", st.Claimed)
