@@ -4,33 +4,16 @@ import (
 	"cmp"
 	"slices"
 	"strings"
-	"unicode"
+
+	"herald/internal/slug"
 )
 
 // Slug turns a topic name into its stable key: lowercase, Unicode letters
-// and digits kept (with the combining marks that follow them, so "हिन्दी"
-// stays one word), every other run of characters collapsed to one hyphen,
-// no hyphen at either end. "South Korea" -> "south-korea",
-// "U.S. & Canada" -> "u-s-canada". Slug(Slug(x)) == Slug(x).
-func Slug(name string) string {
-	var b strings.Builder
-	b.Grow(len(name))
-	gap := false // a separator is pending
-	for _, r := range name {
-		keep := unicode.IsLetter(r) || unicode.IsDigit(r) ||
-			unicode.IsMark(r) && b.Len() > 0 && !gap
-		if !keep {
-			gap = b.Len() > 0
-			continue
-		}
-		if gap {
-			b.WriteByte('-')
-			gap = false
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
+// and digits kept (with the combining marks that follow them), every other
+// run of characters collapsed to one hyphen, no hyphen at either end.
+// "South Korea" -> "south-korea", "U.S. & Canada" -> "u-s-canada".
+// Slug(Slug(x)) == Slug(x).
+func Slug(name string) string { return slug.Make(name) }
 
 // Normalize tidies a story in place before validation: it trims surrounding
 // white space from every text field, turns CRLF and lone CR into LF in body

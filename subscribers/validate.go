@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"herald/internal/slug"
 )
 
 // Limits on a subscriber's fields.
@@ -241,25 +243,5 @@ func normalizeSlugs(in []string) ([]string, error) {
 	return out, nil
 }
 
-// normalizeSlug makes a topic slug exactly as stories.Slug does (this
-// package may not import stories): letters and digits lowercased, combining
-// marks kept after them, each run of anything else one '-', no '-' at either
-// end ("South Korea" -> "south-korea").
-func normalizeSlug(s string) string {
-	var b strings.Builder
-	gap := false // a separator is pending
-	for _, r := range s {
-		keep := unicode.IsLetter(r) || unicode.IsDigit(r) ||
-			unicode.IsMark(r) && b.Len() > 0 && !gap
-		if !keep {
-			gap = b.Len() > 0
-			continue
-		}
-		if gap {
-			b.WriteByte('-')
-			gap = false
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
+// normalizeSlug makes a topic slug exactly as stories.Slug does.
+func normalizeSlug(s string) string { return slug.Make(s) }

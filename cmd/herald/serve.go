@@ -18,20 +18,31 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, cfg, args); err != nil {
 		return err
 	}
-	if cfg.Secret == "" {
-		return app.ErrNoSecret
-	}
-	a, err := openApp(ctx, cfg, stderr)
+	a, chans, err := openDispatcher(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	chans, err := a.OpenChannels(ctx)
-	if err != nil {
-		return err
-	}
 	defer chans.Close()
 	return a.Serve(ctx, chans.ByKind, web.New(webDeps(a, chans)), nil)
+}
+
+// openDispatcher opens what sending needs: the stores and the channels.
+// Links in messages are signed, so the secret must be set.
+func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer) (*app.App, *app.Channels, error) {
+	if cfg.Secret == "" {
+		return nil, nil, app.ErrNoSecret
+	}
+	a, err := openApp(ctx, cfg, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	chans, err := a.OpenChannels(ctx)
+	if err != nil {
+		a.Close()
+		return nil, nil, err
+	}
+	return a, chans, nil
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -43,18 +54,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if !*once {
 		return errors.New("usage: herald run --once (for a long-running service use 'herald serve')")
 	}
-	if cfg.Secret == "" {
-		return app.ErrNoSecret
-	}
-	a, err := openApp(ctx, cfg, stderr)
+	a, chans, err := openDispatcher(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	chans, err := a.OpenChannels(ctx)
-	if err != nil {
-		return err
-	}
 	defer chans.Close()
 	r := a.Runner(chans.ByKind)
 	line := newProgress(stderr, "dispatch")
