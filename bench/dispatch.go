@@ -24,13 +24,13 @@ import (
 
 // dispatchResult is what the dispatch process reports on stdout.
 type dispatchResult struct {
-	Stats       digest.Stats
-	Seconds     float64
-	Stages      StageSeconds
-	PeakRSSKiB  int64
-	CPUSeconds  float64 // this process's user+system CPU during the run
-	RedisCmds   int64   // commands this process sent to Redis
-	ClaimedLeft int64   // due subscribers left after the run
+	Stats      digest.Stats
+	Seconds    float64
+	Stages     StageSeconds
+	PeakRSSKiB int64
+	CPUSeconds float64 // this process's user+system CPU during the run
+	RedisCmds  int64   // commands this process sent to Redis
+	DueLeft    int64   // subscribers still due after the run
 }
 
 // runDispatch is the dispatch process: Herald's app wiring, email channel
@@ -86,7 +86,7 @@ func runDispatch(ctx context.Context, o *options, stdout, stderr io.Writer) erro
 	}
 	left, _, _ := a.Subs.Backlog(ctx, time.Now())
 	res := dispatchResult{Stats: st, Seconds: elapsed.Seconds(), Stages: stageSeconds(r.Stages),
-		PeakRSSKiB: peakRSS(), CPUSeconds: cpu, RedisCmds: sent, ClaimedLeft: left}
+		PeakRSSKiB: peakRSS(), CPUSeconds: cpu, RedisCmds: sent, DueLeft: left}
 	return json.NewEncoder(stdout).Encode(res)
 }
 

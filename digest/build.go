@@ -48,6 +48,9 @@ func (c *catalog) build(ctx context.Context, subs []*subscribers.Subscriber) ([]
 	if err := c.load(ctx, slugs, start); err != nil {
 		return nil, err
 	}
+	if len(c.rank) != len(c.stories) { // stories came in
+		c.rerank()
+	}
 	out := make([]*Digest, len(subs))
 	for i, sub := range subs {
 		out[i] = c.pick(sub, Window{Start: sub.Cursor, End: c.end})

@@ -1,10 +1,12 @@
 package digest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"herald/stories"
@@ -32,10 +34,13 @@ type catalog struct {
 	byID    map[string]int32
 	gone    map[string]bool // indexed but no longer stored
 
+	rank []uint32 // by story: its place in ranking order (see rerank)
+
 	// scratch of pick
 	count   []uint8
 	touched []int32
 	top     []int32
+	keys    []uint64
 }
 
 // entryRef is one index entry: a story and its ingest time (unix ms).
@@ -158,26 +163,30 @@ func (c *catalog) fetch(ctx context.Context, slugs []string, index map[string][]
 			}
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	byID, err := c.store.GetMany(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("digest: gather stories: %w", err)
-	}
-	for _, id := range ids {
-		st, ok := byID[id]
-		if !ok { // expired or deleted since it was indexed
-			c.gone[id] = true
-			continue
+	for len(ids) > 0 { // in chunks: the replies and their decoding need not all be in memory at once
+		chunk := ids[:min(len(ids), fetchChunk)]
+		ids = ids[len(chunk):]
+		byID, err := c.store.GetMany(ctx, chunk)
+		if err != nil {
+			return fmt.Errorf("digest: gather stories: %w", err)
 		}
-		c.byID[id] = int32(len(c.stories))
-		st = c.same(st)
-		c.stories = append(c.stories, catStory{story: st,
-			pubSec: st.PublishedAt.Unix(), pubNsec: int32(st.PublishedAt.Nanosecond())})
+		for _, id := range chunk {
+			st, ok := byID[id]
+			if !ok { // expired or deleted since it was indexed
+				c.gone[id] = true
+				continue
+			}
+			c.byID[id] = int32(len(c.stories))
+			st = c.same(st)
+			c.stories = append(c.stories, catStory{story: st,
+				pubSec: st.PublishedAt.Unix(), pubNsec: int32(st.PublishedAt.Nanosecond())})
+		}
 	}
 	return nil
 }
+
+// fetchChunk is how many stories one pipelined read asks for.
+const fetchChunk = 256
 
 // same returns prev's copy of st when it has an equal one, else st.
 func (c *catalog) same(st *stories.Story) *stories.Story {
@@ -234,40 +243,51 @@ func limitOf(sub *subscribers.Subscriber) int {
 	return sub.MaxStories
 }
 
-// best returns the limit best of touched, best first.
+// best returns the limit best of touched, best first: more followed topics
+// matched, then published later, then the smaller id (see rerank).
 func (c *catalog) best(touched []int32, limit int) []int32 {
-	top := c.top[:0]
+	top, keys := c.top[:0], c.keys[:0]
 	for _, i := range touched {
-		if len(top) == limit && !c.before(i, top[limit-1]) {
+		k := uint64(c.count[i])<<32 | uint64(^c.rank[i]) // larger is better
+		if len(top) == limit && k <= keys[limit-1] {
 			continue
 		}
 		at := len(top)
-		for at > 0 && c.before(i, top[at-1]) {
+		for at > 0 && k > keys[at-1] {
 			at--
 		}
 		if len(top) < limit {
-			top = append(top, 0)
+			top, keys = append(top, 0), append(keys, 0)
 		}
 		copy(top[at+1:], top[at:len(top)-1])
-		top[at] = i
+		copy(keys[at+1:], keys[at:len(keys)-1])
+		top[at], keys[at] = i, k
 	}
+	c.keys = keys
 	return top
 }
 
-// before ranks story a ahead of story b: more followed topics matched,
-// then published later, then the smaller id.
-func (c *catalog) before(a, b int32) bool {
-	if c.count[a] != c.count[b] {
-		return c.count[a] > c.count[b]
+// rerank numbers the stories in ranking order among equals in matched
+// topics: published later first, then the smaller id.
+func (c *catalog) rerank() {
+	order := make([]int32, len(c.stories))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	sa, sb := &c.stories[a], &c.stories[b]
-	if sa.pubSec != sb.pubSec {
-		return sa.pubSec > sb.pubSec
+	slices.SortFunc(order, func(a, b int32) int {
+		sa, sb := &c.stories[a], &c.stories[b]
+		switch {
+		case sa.pubSec != sb.pubSec:
+			return cmp.Compare(sb.pubSec, sa.pubSec)
+		case sa.pubNsec != sb.pubNsec:
+			return cmp.Compare(sb.pubNsec, sa.pubNsec)
+		}
+		return strings.Compare(sa.story.ID, sb.story.ID)
+	})
+	c.rank = slices.Grow(c.rank[:0], len(order))[:len(order)]
+	for r, i := range order {
+		c.rank[i] = uint32(r)
 	}
-	if sa.pubNsec != sb.pubNsec {
-		return sa.pubNsec > sb.pubNsec
-	}
-	return sa.story.ID < sb.story.ID
 }
 
 // matched lists the followed slugs (in follow order) under which story i

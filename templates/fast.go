@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"strings"
 	"sync"
 	"sync/atomic"
 	texttemplate "text/template"
+	"text/template/parse"
 	"time"
 
 	"herald/digest"
@@ -16,66 +18,134 @@ import (
 	"herald/subscribers"
 )
 
-// Rendering a digest email is mostly rendering its stories, and most of a
-// story (the "story-body" template: summary, sources, analysis, the link;
-// and "story-title" in HTML) is the same in every digest that shows it in
-// the same layout; only the rest differs (rank, matched topics, the time in
-// the reader's zone). So RenderEmail renders each story's body (and title)
-// once, with the HTML and the text set, and keeps it with the story's view
-// (a bounded cache). The entry templates then run from clones of the sets
-// in which "story-body" (and "story-title") is redefined to print what was
-// kept, byte for byte what calling the template would print.
+// Rendering a digest email is mostly rendering its stories, and a story is
+// made of parts that depend on little: "story-body" (summary, sources,
+// analysis, the link) and the HTML "story-title" on the story and the
+// layout only, the text "story-title" on the rank too, "story-topics" on
+// the names of the matched topics, "story-date" on the time as shown in
+// the reader's zone. What "story" itself adds around them is a few lines.
+// So RenderEmail renders each part once per key, with the HTML or the text
+// set, and keeps it (bounded caches). The entry templates then run from
+// clones of the sets in which each part's template is redefined to print a
+// marker, and the kept part replaces the marker afterwards (expand): byte
+// for byte what calling the template would print, without running it. When
+// "story" is only text around its parts, as in the defaults, it is
+// rendered once into a skeleton and does not run either.
 //
-// Load checks that: it renders the sample digests both ways and keeps the
-// fast way only when the bytes are the same. Overrides that have no
-// "story-body", call it in a place other than HTML text, or make it depend
-// on the reader render the plain way.
+// Load checks that: it renders digests made to tell (the same story at two
+// ranks, in two zones, with other topics; two stories with the same topics
+// or the same time; text that each escaping context escapes differently)
+// both ways, and keeps the fast way only when the bytes are the same.
+// Overrides without these templates, that call them in a place other than
+// HTML text, or make them depend on more, render the plain way.
 
 // maxFragmentBytes bounds the story cache (its text, roughly); when a new
 // story would pass it, stories chosen at random make room.
 const maxFragmentBytes = 32 << 20
 
-// fragments is the fast way: the clones and the story cache.
-type fragments struct {
-	html entry // the HTML set, "story-body" (and "story-title") printing the kept HTML
-	text entry // the text set, "story-body" printing the kept text
-	// bodyHTML, bodyText and titleHTML render a story's parts with the
-	// plain sets; titleHTML is nil when the HTML set has no "story-title".
-	bodyHTML, bodyText entry
-	titleHTML          *entry
-	// titleText renders the text "story-title" (nil: none), which
-	// depends on the rank too, so its results are kept apart.
-	titleText *entry
+// maxSmall bounds the cache of parts keyed by rank, topics or time; when
+// full, an eighth of it, chosen at random, is dropped.
+const maxSmall = 1 << 16
 
-	mu     sync.RWMutex
-	cache  map[fragKey]StoryView
-	bytes  int // of the cache, by viewBytes
-	titles map[titleKey]string
-	// seen holds stories rendered once and not kept: a story is kept the
-	// second time it is rendered, so that stories in one digest only do
-	// not push out those in many.
-	seen map[fragKey]bool
+// maxSeen bounds seen; when full it is emptied.
+const maxSeen = 1 << 16
 
-	markers [nParts][]string // by part and story slot
-}
+// partID names one kept part of a story.
+type partID int
 
-// The kept parts of a story. The clones print a short marker for each
-// (the part and the story's place in View.Stories) and expand puts the
-// part in its place afterwards: one copy of the part, where printing it
-// through the template would copy it twice and format it.
 const (
-	partBodyHTML = iota
-	partTitleHTML
-	partBodyText
-	partTitleText
+	bodyHTML partID = iota
+	titleHTML
+	topicsHTML
+	dateHTML
+	bodyText
+	titleText
+	topicsText
+	dateText
 	nParts
 )
+
+// keyKind is what a part depends on.
+type keyKind int
+
+const (
+	byStory     keyKind = iota // the story, .Full and the layout: kept with the story's view
+	byStoryRank                // and the rank
+	byTopics                   // the matched topics' names
+	byPublished                // the publication time as shown
+)
+
+var parts = [nParts]struct {
+	name string
+	html bool
+	key  keyKind
+}{
+	bodyHTML:   {"story-body", true, byStory},
+	titleHTML:  {"story-title", true, byStory},
+	topicsHTML: {"story-topics", true, byTopics},
+	dateHTML:   {"story-date", true, byPublished},
+	bodyText:   {"story-body", false, byStory},
+	titleText:  {"story-title", false, byStoryRank},
+	topicsText: {"story-topics", false, byTopics},
+	dateText:   {"story-date", false, byPublished},
+}
+
+// fragments is the fast way: the clones, the plain part templates and the
+// caches.
+type fragments struct {
+	html, text entry          // clones printing markers for the parts
+	plain      [nParts]*entry // each part's own template; nil when its set has none
+
+	mu    sync.RWMutex
+	cache map[fragKey]StoryView // the view with its byStory parts
+	bytes int                   // of cache, by viewBytes
+	// seen holds stories rendered once and not kept: a story is kept the
+	// second time, so that stories in one digest only do not push out
+	// those in many.
+	seen  map[fragKey]bool
+	small map[smallKey]string // the other parts
+
+	markers [nMarks][]string // by part (or whole story) and story slot
+	// skel is, for the HTML and the text set, the output of "story" as
+	// text and parts when "story" is only that (see skeleton); nil when
+	// it is not, and "story" runs.
+	skel [2][]segment
+}
+
+// The markers of whole stories, after those of the parts.
+const (
+	markStoryHTML = nParts + iota
+	markStoryText
+	nMarks
+)
+
+// segment is a piece of a story skeleton: text, or a part (part >= 0).
+type segment struct {
+	text string
+	part partID
+}
+
+// fragKey is what a byStory part depends on. The story is keyed by its
+// pointer: a story re-read from the store (perhaps changed) is a new key.
+type fragKey struct {
+	st   *stories.Story
+	full bool
+	l    layout
+}
+
+// smallKey is what a part of another kind depends on.
+type smallKey struct {
+	part partID
+	k    fragKey // byStoryRank
+	rank int     // byStoryRank
+	s    string  // byTopics, byPublished
+}
 
 // markerLen is the length of a marker: NUL, a random nonce (so that no
 // text can pass for one), the part, the slot in three digits, NUL.
 const markerLen = 1 + 16 + 1 + 3 + 1
 
-func newMarkers() (m [nParts][]string) {
+func newMarkers() (m [nMarks][]string) {
 	var nonce [8]byte
 	_, _ = rand.Read(nonce[:])
 	for p := range m {
@@ -86,156 +156,215 @@ func newMarkers() (m [nParts][]string) {
 	return m
 }
 
-// mark is what the clone prints for part of v: its marker, or the part
-// itself for a story past the markers.
-func (f *fragments) mark(part int, v StoryView) string {
-	if v.slot < len(f.markers[part]) {
-		return f.markers[part][v.slot]
-	}
-	return v.part(part)
-}
-
-// part is one kept part of v.
-func (v *StoryView) part(part int) string {
-	switch part {
-	case partBodyHTML:
-		return string(v.html)
-	case partTitleHTML:
-		return string(v.title)
-	case partBodyText:
-		return v.text
-	}
-	return v.textTitle
-}
-
-// expand replaces the markers in out by the parts of v's stories.
-func (f *fragments) expand(out []byte, v *View) []byte {
-	i := bytes.IndexByte(out, 0)
-	if i < 0 {
-		return out
-	}
-	size := len(out)
-	for k := range v.Stories {
-		sv := &v.Stories[k]
-		size += len(sv.html) + len(sv.title) + len(sv.text) + len(sv.textTitle)
-	}
-	res := make([]byte, 0, size)
-	for i >= 0 {
-		res = append(res, out[:i]...)
-		out = out[i:]
-		if part, slot, ok := f.parse(out); ok && slot < len(v.Stories) {
-			res = append(res, v.Stories[slot].part(part)...)
-			out = out[markerLen:]
-		} else {
-			res = append(res, 0)
-			out = out[1:]
-		}
-		i = bytes.IndexByte(out, 0)
-	}
-	return append(res, out...)
-}
-
-// parse reads the marker at the start of b.
-func (f *fragments) parse(b []byte) (part, slot int, ok bool) {
-	if len(b) < markerLen || b[markerLen-1] != 0 {
-		return 0, 0, false
-	}
-	part = int(b[17] - 'a')
-	if part < 0 || part >= nParts {
-		return 0, 0, false
-	}
-	slot = int(b[18]-'0')*100 + int(b[19]-'0')*10 + int(b[20]-'0')
-	if slot >= len(f.markers[part]) || f.markers[part][slot] != string(b[:markerLen]) {
-		return 0, 0, false
-	}
-	return part, slot, true
-}
-
-// maxSeen bounds seen; when full it is emptied.
-const maxSeen = 1 << 16
-
-// titleKey is what a text story title depends on.
-type titleKey struct {
-	fragKey
-	rank int
-}
-
-// maxTitles bounds the text titles kept; when full, they are all dropped.
-const maxTitles = 1 << 16
-
-// fragKey is what a story body depends on. The story is keyed by its
-// pointer: a story re-read from the store (perhaps changed) is a new key.
-type fragKey struct {
-	st   *stories.Story
-	full bool
-	l    layout
-}
-
-// Names of the fragment functions; "herald" keeps them apart from user ones.
-const (
-	fnBodyHTML  = "heraldStoryBodyHTML"
-	fnBodyText  = "heraldStoryBodyText"
-	fnTitleHTML = "heraldStoryTitleHTML"
-	fnTitleText = "heraldStoryTitleText"
-	bodyName    = "story-body"
-	titleName   = "story-title"
-)
-
 // newFragments clones the HTML and text sets (before either ran) with
-// "story-body" redefined. It returns nil when a set has none.
+// every part template they have redefined to print its marker. It returns
+// nil when they have none.
 func newFragments(html, text entry) (*fragments, error) {
 	h, hok := html.set.(*htmltemplate.Template)
 	t, tok := text.set.(*texttemplate.Template)
-	if !hok || !tok || h.Lookup(bodyName) == nil || t.Lookup(bodyName) == nil {
+	if !hok || !tok {
 		return nil, nil
 	}
-	hc, err := h.Clone()
-	if err != nil {
-		return nil, fmt.Errorf("templates: clone HTML: %w", err)
-	}
-	f := &fragments{cache: make(map[fragKey]StoryView), titles: make(map[titleKey]string),
-		seen: make(map[fragKey]bool), markers: newMarkers()}
-	hc.Funcs(htmltemplate.FuncMap{
-		fnBodyHTML:  func(v StoryView) htmltemplate.HTML { return htmltemplate.HTML(f.mark(partBodyHTML, v)) },
-		fnTitleHTML: func(v StoryView) htmltemplate.HTML { return htmltemplate.HTML(f.mark(partTitleHTML, v)) },
-	})
-	if _, err := hc.New(bodyName).Parse("{{" + fnBodyHTML + " .}}"); err != nil {
-		return nil, fmt.Errorf("templates: fast HTML story body: %w", err)
-	}
-	var title *entry
-	if h.Lookup(titleName) != nil {
-		if _, err := hc.New(titleName).Parse("{{" + fnTitleHTML + " .}}"); err != nil {
-			return nil, fmt.Errorf("templates: fast HTML story title: %w", err)
+	f := &fragments{cache: make(map[fragKey]StoryView), seen: make(map[fragKey]bool),
+		small: make(map[smallKey]string), markers: newMarkers()}
+	for p, spec := range parts {
+		switch {
+		case spec.html && h.Lookup(spec.name) != nil:
+			f.plain[p] = &entry{set: h, name: spec.name}
+		case !spec.html && t.Lookup(spec.name) != nil:
+			f.plain[p] = &entry{set: t, name: spec.name}
 		}
-		title = &entry{set: h, name: titleName}
 	}
-	tc, err := t.Clone()
+	if f.plain == [nParts]*entry{} {
+		return nil, nil
+	}
+	// Two clones of each set: one to render the story skeleton with, one
+	// (with "story" redefined too, when it has a skeleton) to render with.
+	hs, hc, err := f.cloneHTML(h)
 	if err != nil {
-		return nil, fmt.Errorf("templates: clone text: %w", err)
+		return nil, err
 	}
-	tc.Funcs(texttemplate.FuncMap{
-		fnBodyText:  func(v StoryView) string { return f.mark(partBodyText, v) },
-		fnTitleText: func(v StoryView) string { return f.mark(partTitleText, v) },
-	})
-	if _, err := tc.New(bodyName).Parse("{{" + fnBodyText + " .}}"); err != nil {
-		return nil, fmt.Errorf("templates: fast text story body: %w", err)
+	ts, tc, err := f.cloneText(t)
+	if err != nil {
+		return nil, err
 	}
-	var titleText *entry
-	if t.Lookup(titleName) != nil {
-		if _, err := tc.New(titleName).Parse("{{" + fnTitleText + " .}}"); err != nil {
-			return nil, fmt.Errorf("templates: fast text story title: %w", err)
-		}
-		titleText = &entry{set: t, name: titleName}
+	if f.skel[0], err = f.skeleton(hs, h.Lookup(storyName) != nil && composite(h.Lookup(storyName).Tree, f.has(true))); err != nil {
+		return nil, err
+	}
+	if f.skel[1], err = f.skeleton(ts, t.Lookup(storyName) != nil && composite(t.Lookup(storyName).Tree, f.has(false))); err != nil {
+		return nil, err
+	}
+	if err := f.redefineStory(hc, tc); err != nil {
+		return nil, err
 	}
 	f.html = entry{set: hc, name: html.name, size: new(atomic.Int64)}
 	f.text = entry{set: tc, name: text.name, size: new(atomic.Int64)}
-	f.bodyHTML, f.bodyText = entry{set: h, name: bodyName}, entry{set: t, name: bodyName}
-	f.titleHTML, f.titleText = title, titleText
 	return f, nil
 }
 
-// storyView is newStoryView with the story's body rendered, from the
-// cache when it holds it.
+const storyName = "story"
+
+func partFunc(p partID) string { return fmt.Sprintf("heraldStoryPart%d", p) }
+
+// cloneHTML makes two clones of h in which every part prints its marker.
+func (f *fragments) cloneHTML(h *htmltemplate.Template) (skel, render *htmltemplate.Template, err error) {
+	var out [2]*htmltemplate.Template
+	for i := range out {
+		if out[i], err = h.Clone(); err != nil {
+			return nil, nil, fmt.Errorf("templates: clone HTML: %w", err)
+		}
+		funcs := htmltemplate.FuncMap{}
+		for p := range nMarks {
+			funcs[partFunc(p)] = func(v StoryView) htmltemplate.HTML { return htmltemplate.HTML(f.mark(p, v)) }
+		}
+		out[i].Funcs(funcs)
+		for p, spec := range parts {
+			if spec.html && f.plain[p] != nil {
+				if _, err = out[i].New(spec.name).Parse("{{" + partFunc(partID(p)) + " .}}"); err != nil {
+					return nil, nil, fmt.Errorf("templates: fast %s: %w", spec.name, err)
+				}
+			}
+		}
+	}
+	return out[0], out[1], nil
+}
+
+// cloneText is cloneHTML for the text set.
+func (f *fragments) cloneText(t *texttemplate.Template) (skel, render *texttemplate.Template, err error) {
+	var out [2]*texttemplate.Template
+	for i := range out {
+		if out[i], err = t.Clone(); err != nil {
+			return nil, nil, fmt.Errorf("templates: clone text: %w", err)
+		}
+		funcs := texttemplate.FuncMap{}
+		for p := range nMarks {
+			funcs[partFunc(p)] = func(v StoryView) string { return f.mark(p, v) }
+		}
+		out[i].Funcs(funcs)
+		for p, spec := range parts {
+			if !spec.html && f.plain[p] != nil {
+				if _, err = out[i].New(spec.name).Parse("{{" + partFunc(partID(p)) + " .}}"); err != nil {
+					return nil, nil, fmt.Errorf("templates: fast %s: %w", spec.name, err)
+				}
+			}
+		}
+	}
+	return out[0], out[1], nil
+}
+
+// has reports the parts of the HTML (or the text) set by template name.
+func (f *fragments) has(html bool) func(name string) bool {
+	return func(name string) bool {
+		for p, spec := range parts {
+			if spec.html == html && spec.name == name && f.plain[p] != nil {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// composite reports a template made of text and calls {{template "part" .}}
+// of parts only: its output is the same text around the parts for every
+// story, so it need not run.
+func composite(tree *parse.Tree, isPart func(name string) bool) bool {
+	if tree == nil || tree.Root == nil {
+		return false
+	}
+	for _, n := range tree.Root.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+		case *parse.TemplateNode:
+			if !isPart(n.Name) || n.Pipe == nil || len(n.Pipe.Decl) > 0 || len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 {
+				return false
+			}
+			if _, ok := n.Pipe.Cmds[0].Args[0].(*parse.DotNode); !ok {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// skeleton renders "story" with set (whose parts print markers) and cuts
+// the output into text and parts; nil when ok is false.
+func (f *fragments) skeleton(set executor, ok bool) ([]segment, error) {
+	if !ok {
+		return nil, nil
+	}
+	var b bytes.Buffer
+	if err := set.ExecuteTemplate(&b, storyName, StoryView{}); err != nil {
+		return nil, fmt.Errorf("templates: story skeleton: %w", err)
+	}
+	var segs []segment
+	out := b.Bytes()
+	for len(out) > 0 {
+		i := bytes.IndexByte(out, 0)
+		if i < 0 {
+			i = len(out)
+		}
+		if i > 0 {
+			segs = append(segs, segment{text: string(out[:i]), part: -1})
+		}
+		out = out[i:]
+		if len(out) == 0 {
+			break
+		}
+		p, slot, ok := f.parse(out)
+		if !ok || slot != 0 || p >= nParts {
+			return nil, nil // not what it seemed: let "story" run
+		}
+		segs = append(segs, segment{part: p})
+		out = out[markerLen:]
+	}
+	return segs, nil
+}
+
+// redefineStory makes "story" print a whole-story marker in the render
+// clones of the sets where it has a skeleton.
+func (f *fragments) redefineStory(hc *htmltemplate.Template, tc *texttemplate.Template) error {
+	if f.skel[0] != nil {
+		if _, err := hc.New(storyName).Parse("{{" + partFunc(markStoryHTML) + " .}}"); err != nil {
+			return fmt.Errorf("templates: fast HTML story: %w", err)
+		}
+	}
+	if f.skel[1] != nil {
+		if _, err := tc.New(storyName).Parse("{{" + partFunc(markStoryText) + " .}}"); err != nil {
+			return fmt.Errorf("templates: fast text story: %w", err)
+		}
+	}
+	return nil
+}
+
+// mark is what the clones print for mark p (a part, or a whole story) of
+// v: its marker, or the part itself for a story past the markers.
+func (f *fragments) mark(p partID, v StoryView) string {
+	if v.slot < len(f.markers[p]) {
+		return f.markers[p][v.slot]
+	}
+	if p >= nParts {
+		return string(f.appendStory(nil, p, &v))
+	}
+	return v.parts[p]
+}
+
+// appendStory appends the whole story v by its skeleton (mark markStoryHTML
+// or markStoryText).
+func (f *fragments) appendStory(b []byte, mark partID, v *StoryView) []byte {
+	for _, seg := range f.skel[mark-nParts] {
+		if seg.part < 0 {
+			b = append(b, seg.text...)
+		} else {
+			b = append(b, v.parts[seg.part]...)
+		}
+	}
+	return b
+}
+
+// storyView is newStoryView with the story's parts rendered, from the
+// caches when they hold them.
 func (f *fragments) storyView(rank int, it digest.Item, full bool, l layout, loc *time.Location) (StoryView, error) {
 	k := fragKey{st: it.Story, full: full, l: l}
 	f.mu.RLock()
@@ -243,64 +372,78 @@ func (f *fragments) storyView(rank int, it digest.Item, full bool, l layout, loc
 	f.mu.RUnlock()
 	if !ok {
 		var err error
-		if v, err = f.body(it.Story, full, l); err != nil {
+		if v, err = f.base(it.Story, full, l); err != nil {
 			return v, err
 		}
 		f.put(k, v)
 	}
 	v.personalize(rank, it, loc)
-	if f.titleText != nil {
+	topics := strings.Join(v.Topics, "\x00")
+	for p, spec := range parts {
+		if f.plain[p] == nil || spec.key == byStory {
+			continue
+		}
+		sk := smallKey{part: partID(p)}
+		switch spec.key {
+		case byStoryRank:
+			sk.k, sk.rank = k, rank
+		case byTopics:
+			sk.s = topics
+		case byPublished:
+			sk.s = v.Published
+		}
 		var err error
-		if v.textTitle, err = f.textTitle(titleKey{k, rank}, v); err != nil {
+		if v.parts[p], err = f.smallPart(sk, v); err != nil {
 			return v, err
 		}
 	}
 	return v, nil
 }
 
-// textTitle is the text "story-title" of v, from the cache when it holds it.
-func (f *fragments) textTitle(k titleKey, v StoryView) (string, error) {
+// base is the story's view with its byStory parts rendered, before
+// personalize.
+func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, error) {
+	v := storyBase(st, full, l)
+	for p, spec := range parts {
+		if f.plain[p] == nil || spec.key != byStory {
+			continue
+		}
+		b, err := f.plain[p].execute(v)
+		if err != nil {
+			return v, err
+		}
+		v.parts[p] = string(b)
+	}
+	v.subject, v.preheader = line(st.Headline, subjectHeadlineRunes), line(st.Summary, preheaderRunes)
+	v.ahead = true
+	return v, nil
+}
+
+// smallPart is part k.part of v, from the cache when it holds it.
+func (f *fragments) smallPart(k smallKey, v StoryView) (string, error) {
 	f.mu.RLock()
-	title, ok := f.titles[k]
+	s, ok := f.small[k]
 	f.mu.RUnlock()
 	if ok {
-		return title, nil
+		return s, nil
 	}
-	b, err := f.titleText.execute(v)
+	b, err := f.plain[k.part].execute(v)
 	if err != nil {
 		return "", err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.titles) >= maxTitles {
-		clear(f.titles)
-	}
-	f.titles[k] = string(b)
-	return string(b), nil
-}
-
-// body is the story's view with its body rendered, before personalize.
-func (f *fragments) body(st *stories.Story, full bool, l layout) (StoryView, error) {
-	v := storyBase(st, full, l)
-	html, err := f.bodyHTML.execute(v)
-	if err != nil {
-		return v, err
-	}
-	text, err := f.bodyText.execute(v)
-	if err != nil {
-		return v, err
-	}
-	v.html, v.text = htmltemplate.HTML(html), string(text)
-	if f.titleHTML != nil {
-		title, err := f.titleHTML.execute(v)
-		if err != nil {
-			return v, err
+	if len(f.small) >= maxSmall {
+		drop := maxSmall / 8
+		for old := range f.small { // map order is random
+			delete(f.small, old)
+			if drop--; drop == 0 {
+				break
+			}
 		}
-		v.title = htmltemplate.HTML(title)
 	}
-	v.subject, v.preheader = line(st.Headline, subjectHeadlineRunes), line(st.Summary, preheaderRunes)
-	v.ahead = true
-	return v, nil
+	f.small[k] = string(b)
+	return string(b), nil
 }
 
 func (f *fragments) put(k fragKey, v StoryView) {
@@ -331,7 +474,10 @@ func (f *fragments) put(k fragKey, v StoryView) {
 
 // viewBytes is about the memory a cached story view holds.
 func viewBytes(v StoryView) int {
-	n := len(v.html) + len(v.text) + len(v.title) + len(v.Headline) + len(v.URL) + len(v.subject) + len(v.preheader) + 256
+	n := len(v.Headline) + len(v.URL) + len(v.subject) + len(v.preheader) + 256
+	for _, p := range v.parts {
+		n += len(p)
+	}
 	for _, p := range v.Summary {
 		n += len(p)
 	}
@@ -359,26 +505,101 @@ func viewBytes(v StoryView) int {
 	return n
 }
 
-// verifyDigests are the sample digests, and the full one again with text
-// that every escaping context escapes differently, so that a story part
-// called where it would be escaped otherwise than alone shows.
+// expand returns a copy of out, the HTML or (text) the text email, with
+// its markers replaced by the parts of v's stories.
+func (f *fragments) expand(out []byte, v *View, text bool) []byte {
+	i := bytes.IndexByte(out, 0)
+	if i < 0 {
+		return bytes.Clone(out)
+	}
+	skel := f.skel[0]
+	if text {
+		skel = f.skel[1]
+	}
+	size := len(out)
+	for k := range v.Stories {
+		for p, spec := range parts {
+			if spec.html != text {
+				size += len(v.Stories[k].parts[p])
+			}
+		}
+		for _, seg := range skel {
+			size += len(seg.text)
+		}
+	}
+	res := make([]byte, 0, size)
+	for i >= 0 {
+		res = append(res, out[:i]...)
+		out = out[i:]
+		if p, slot, ok := f.parse(out); ok && slot < len(v.Stories) {
+			if p >= nParts {
+				res = f.appendStory(res, p, &v.Stories[slot])
+			} else {
+				res = append(res, v.Stories[slot].parts[p]...)
+			}
+			out = out[markerLen:]
+		} else {
+			res = append(res, 0)
+			out = out[1:]
+		}
+		i = bytes.IndexByte(out, 0)
+	}
+	return append(res, out...)
+}
+
+// parse reads the marker at the start of b.
+func (f *fragments) parse(b []byte) (p partID, slot int, ok bool) {
+	if len(b) < markerLen || b[markerLen-1] != 0 {
+		return 0, 0, false
+	}
+	p = partID(b[17] - 'a')
+	if p < 0 || p >= nMarks {
+		return 0, 0, false
+	}
+	slot = int(b[18]-'0')*100 + int(b[19]-'0')*10 + int(b[20]-'0')
+	if slot >= len(f.markers[p]) || f.markers[p][slot] != string(b[:markerLen]) {
+		return 0, 0, false
+	}
+	return p, slot, true
+}
+
+// verifyDigests are the sample digests, the full one again with text that
+// every escaping context escapes differently (a part called where it is
+// escaped otherwise than alone shows), and digests in which parts share a
+// key while everything else differs (a part that depends on more than its
+// key shows): the same story at two ranks and in two zones with other
+// topics, two stories with the same topics, two with the same time.
 func verifyDigests() []*digest.Digest {
 	ds := sampleDigests()
-	tricky := *ds[0]
+	full := ds[0]
+	tricky := *full
 	tricky.Items = nil
-	for _, it := range ds[0].Items {
+	for _, it := range full.Items {
 		st := *it.Story
 		st.Headline = `<b>"Q" & 'A'</b> ` + st.Headline
 		st.Summary = `a < b && "c" > 'd' ` + st.Summary
 		tricky.Items = append(tricky.Items, digest.Item{Story: &st, Matched: it.Matched})
 	}
-	return append(ds, &tricky)
+	a, b := full.Items[0].Story, full.Items[1].Story
+	c := *b
+	c.ID, c.Headline, c.URL = "other", "Another headline", "https://news.example.com/other"
+	korea := stories.Topic{Slug: "south-korea", Name: "South Korea"}
+	japan := full.Items[0].Matched
+	sharing := *full
+	sharing.Items = []digest.Item{{Story: a, Matched: japan}, {Story: b, Matched: japan}, {Story: &c, Matched: []stories.Topic{korea}},
+		{Story: a, Matched: []stories.Topic{korea}}}
+	seoul := sharing
+	sub := *full.Subscriber
+	sub.TimeZone = "Asia/Seoul"
+	seoul.Subscriber = &sub
+	seoul.Items = []digest.Item{{Story: b, Matched: japan}, {Story: a, Matched: japan}}
+	return append(ds, &tricky, &sharing, &seoul)
 }
 
 // errFastDiffers says the fast way would not print what the templates do.
 var errFastDiffers = errors.New("templates: story fragments render differently")
 
-// verify renders the sample digests the plain and the fast way and
+// verify renders the verification digests the plain and the fast way and
 // reports errFastDiffers unless the emails are the same.
 func (s *Set) verify() error {
 	for _, d := range verifyDigests() {

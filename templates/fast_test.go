@@ -19,8 +19,16 @@ func TestFastWayOnForDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.frags == nil || s.frags.titleHTML == nil || s.frags.titleText == nil {
-		t.Fatalf("default templates render the plain way (frags %+v)", s.frags)
+	if s.frags == nil {
+		t.Fatal("default templates render the plain way")
+	}
+	for p, e := range s.frags.plain {
+		if e == nil {
+			t.Errorf("part %s (html %v) is not rendered ahead", parts[p].name, parts[p].html)
+		}
+	}
+	if s.frags.skel[0] == nil || s.frags.skel[1] == nil {
+		t.Errorf("the default stories do not render by skeleton (HTML %v, text %v)", s.frags.skel[0] != nil, s.frags.skel[1] != nil)
 	}
 }
 
@@ -111,16 +119,28 @@ func randomDigest(r *rand.Rand, pool []*stories.Story, i int) *digest.Digest {
 	return d
 }
 
-// Overrides without "story-body", or whose story body depends on the
-// reader, render the plain way.
-func TestFastWayOffForOverrides(t *testing.T) {
-	tests := []struct{ name, story string }{
-		{"no story-body", `{{define "story"}}<tr><td>{{.Headline}}</td></tr>{{end}}`},
-		{"body depends on the reader", `{{define "story"}}<tr><td>{{.Headline}}{{template "story-body" .}}</td></tr>{{end}}` +
-			`{{define "story-body"}}<p>{{.Published}}</p>{{end}}`},
+// With overrides the fast way renders what the templates do: only the
+// parts it can (the text set's, when the HTML story has none), or none
+// when a part depends on more than its key or is called where it would be
+// escaped otherwise than alone.
+func TestFastWayWithOverrides(t *testing.T) {
+	tests := []struct {
+		name  string
+		story string
+		off   bool
+	}{
+		{"HTML story without parts", `{{define "story"}}<tr><td>{{.Headline}}</td></tr>{{end}}`, false},
+		{"HTML story doing more than its parts", `{{define "story"}}<tr><td>{{.Rank}}{{template "story-body" .}}</td></tr>{{end}}` +
+			`{{define "story-body"}}<p>{{.Headline}}</p>{{end}}`, false},
+		{"body depends on the reader", `{{define "story"}}<tr><td>{{template "story-body" .}}</td></tr>{{end}}` +
+			`{{define "story-body"}}<p>{{.Published}}</p>{{end}}`, true},
+		{"topics depend on the story", `{{define "story"}}<tr><td>{{template "story-topics" .}}</td></tr>{{end}}` +
+			`{{define "story-topics"}}<p>{{.Headline}}: {{range .Topics}}{{.}}{{end}}</p>{{end}}`, true},
 		{"body in a script", `{{define "story"}}<tr><td><script>var h = {{template "story-body" .}};</script></td></tr>{{end}}` +
-			`{{define "story-body"}}{{.Headline}}{{end}}`},
+			`{{define "story-body"}}{{.Headline}}{{end}}`, true},
 	}
+	r := rand.New(rand.NewPCG(9, 10))
+	pool := randomStories(r, 20)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -131,8 +151,24 @@ func TestFastWayOffForOverrides(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.frags != nil {
-				t.Fatal("the fast way is on")
+			if off := s.frags == nil; off != tt.off {
+				t.Fatalf("fast way off = %v, want %v", off, tt.off)
+			}
+			plain := *s
+			plain.frags = nil
+			for i := range 50 {
+				d := randomDigest(r, pool, i)
+				got, err := s.RenderEmail(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := plain.RenderEmail(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got.HTML, want.HTML) || !bytes.Equal(got.Text, want.Text) {
+					t.Fatalf("digest %d differs from the templates' rendering", i)
+				}
 			}
 		})
 	}

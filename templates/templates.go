@@ -51,6 +51,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -118,16 +119,40 @@ type entry struct {
 
 func (e entry) execute(data any) ([]byte, error) {
 	var b bytes.Buffer
+	if err := e.executeTo(&b, data); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// executeTo runs the template into b.
+func (e entry) executeTo(b *bytes.Buffer, data any) error {
 	if e.size != nil {
 		b.Grow(int(e.size.Load()))
 	}
-	if err := e.set.ExecuteTemplate(&b, e.name, data); err != nil {
-		return nil, fmt.Errorf("templates: execute %s: %w", e.name, err)
+	if err := e.set.ExecuteTemplate(b, e.name, data); err != nil {
+		return fmt.Errorf("templates: execute %s: %w", e.name, err)
 	}
 	if e.size != nil && int64(b.Len()) > e.size.Load() {
 		e.size.Store(int64(b.Len()))
 	}
-	return b.Bytes(), nil
+	return nil
+}
+
+// frames holds the buffers the fast way runs the entry templates into;
+// what they hold is copied out by fragments.expand, so they are reused.
+var frames = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// executeExpand runs the fast entry e and returns its output with the
+// story parts in place (text: the text email's parts).
+func (f *fragments) executeExpand(e entry, v *View, text bool) ([]byte, error) {
+	b := frames.Get().(*bytes.Buffer)
+	defer frames.Put(b)
+	b.Reset()
+	if err := e.executeTo(b, v); err != nil {
+		return nil, err
+	}
+	return f.expand(b.Bytes(), v, text), nil
 }
 
 // Set is the parsed templates. It is safe for concurrent use.
@@ -178,11 +203,8 @@ func (s *Set) renderHTML(d *digest.Digest, l layout, f *fragments) (*View, []byt
 	if err != nil {
 		return nil, nil, err
 	}
-	html, err := f.html.execute(v)
-	if err != nil {
-		return nil, nil, err
-	}
-	return v, f.expand(html, v), nil
+	html, err := f.executeExpand(f.html, v, false)
+	return v, html, err
 }
 
 // emailLayouts are tried in turn until the HTML fits htmlBudget: the lead
@@ -202,13 +224,11 @@ func (s *Set) finish(v *View, html []byte, f *fragments) (*digest.Rendered, erro
 	if err != nil {
 		return nil, err
 	}
-	textEntry := s.text
+	var text []byte
 	if f != nil {
-		textEntry = f.text
-	}
-	text, err := textEntry.execute(v)
-	if err == nil && f != nil {
-		text = f.expand(text, v)
+		text, err = f.executeExpand(f.text, v, true)
+	} else {
+		text, err = s.text.execute(v)
 	}
 	if err != nil {
 		return nil, err

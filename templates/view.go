@@ -1,7 +1,6 @@
 package templates
 
 import (
-	htmltemplate "html/template"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,17 +84,13 @@ type StoryView struct {
 	// Cut says some text was shortened; the templates offer "Read more".
 	Cut bool
 
-	// The story's body as "story-body" renders it (and its title as the HTML
-	// "story-title" does), its headline cut for a subject and its summary
-	// for a preheader, when the fast way (fast.go) made them ahead.
-	html      htmltemplate.HTML
-	title     htmltemplate.HTML
-	text      string
-	textTitle string
-	slot      int // index in View.Stories
+	// Rendered ahead by the fast way (fast.go): the story's parts, its
+	// headline cut for a subject and its summary for a preheader.
+	parts     [nParts]string
 	subject   string
 	preheader string
 	ahead     bool
+	slot      int // index in View.Stories
 }
 
 // AnalysisView is one part of "What's behind the headline".

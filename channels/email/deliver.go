@@ -75,7 +75,8 @@ func (s *Sender) sendOn(ctx context.Context, c *conn, m *envelope) error {
 }
 
 // sendData sends DATA, then data, already in its DATA form (see
-// appendWire), in one write with the terminating dot, and reads the reply.
+// appendWire) and ending with the terminating dot, in one write, and reads
+// the reply.
 // It is what go-mail's Data and its DotWriter do, without the byte-by-byte
 // pass over the message.
 func sendData(t *textproto.Conn, data []byte) error {
@@ -92,12 +93,10 @@ func sendData(t *textproto.Conn, data []byte) error {
 	return writeData(t, data)
 }
 
-// writeData sends the message after the server's 354 and reads its reply.
+// writeData sends the message, in its DATA form with the terminating dot,
+// after the server's 354, and reads the reply.
 func writeData(t *textproto.Conn, data []byte) error {
 	if _, err := t.W.Write(data); err != nil {
-		return err
-	}
-	if _, err := t.W.WriteString(".\r\n"); err != nil {
 		return err
 	}
 	if err := t.W.Flush(); err != nil {

@@ -7,7 +7,8 @@ import (
 )
 
 // envelope is one message ready to send: its SMTP envelope and its bytes
-// as DATA carries them (dot-stuffed, CRLF), in a pooled buffer.
+// as DATA carries them (dot-stuffed, CRLF, the terminating dot), in a
+// pooled buffer.
 type envelope struct {
 	msg      *digest.Message
 	from     string
@@ -40,7 +41,7 @@ func (s *Sender) envelope(msg *digest.Message, eightBit bool) (*envelope, error)
 		return nil, err
 	}
 	buf := bufs.Get().(*[]byte)
-	*buf = appendWire((*buf)[:0], raw)
+	*buf = append(appendWire((*buf)[:0], raw), ".\r\n"...)
 	return &envelope{msg: msg, from: from, to: to, data: *buf, buf: buf, eightBit: eightBit}, nil
 }
 
