@@ -10,7 +10,6 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"herald/digest"
 	"herald/examples"
 	"herald/internal/redistest"
+	"herald/internal/settable"
 	"herald/internal/smtptest"
 	"herald/stories"
 	"herald/subscribers"
@@ -26,24 +26,12 @@ import (
 
 func TestMain(m *testing.M) { redistest.Main(m) }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // harness is Herald wired as in production (real Redis, real SMTP over
 // TCP), with the clock and the email sender's sleep injected.
 type harness struct {
 	t      *testing.T
 	app    *app.App
-	clock  *clock
+	clock  *settable.Clock
 	smtp   *smtptest.Server
 	sleeps []time.Duration
 	runner *digest.Runner
@@ -52,7 +40,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	h := &harness{t: t, clock: &clock{t: time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)}, smtp: smtptest.Start(t)}
+	h := &harness{t: t, clock: settable.New(time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)), smtp: smtptest.Start(t)}
 	cfg := app.DefaultConfig()
 	cfg.RedisPrefix = prefix
 	cfg.Secret = "test-secret"

@@ -9,6 +9,7 @@ import (
 	"herald/app"
 	"herald/digest"
 	"herald/internal/redistest"
+	"herald/internal/settable"
 	"herald/stories"
 	"herald/subscribers"
 )
@@ -30,7 +31,7 @@ func (g *gate) Send(_ context.Context, msg *digest.Message) error {
 // the unstarted digest is still due for the next run.
 func TestServeShutdownFinishesInFlightSends(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	c := &clock{t: time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)}
+	c := settable.New(time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC))
 	cfg := app.DefaultConfig()
 	cfg.RedisPrefix, cfg.Secret, cfg.HTTPAddr = prefix, "s", "127.0.0.1:0"
 	cfg.Workers, cfg.Tick, cfg.ShutdownGrace = 1, "@every 1h", 10*time.Second

@@ -16,6 +16,7 @@ import (
 	"herald/channels/slack"
 	"herald/digest"
 	"herald/internal/redistest"
+	"herald/internal/settable"
 	"herald/stories"
 	"herald/subscribers"
 )
@@ -48,7 +49,7 @@ func (s *slackAPI) count() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.
 type slackHarness struct {
 	t     *testing.T
 	app   *app.App
-	clock *clock
+	clock *settable.Clock
 	api   *slackAPI
 	run   func() digest.Stats
 }
@@ -56,7 +57,7 @@ type slackHarness struct {
 func newSlackHarness(t *testing.T) *slackHarness {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	h := &slackHarness{t: t, clock: &clock{t: time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)}, api: &slackAPI{}}
+	h := &slackHarness{t: t, clock: settable.New(time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC)), api: &slackAPI{}}
 	srv := httptest.NewServer(h.api)
 	t.Cleanup(srv.Close)
 	cfg := app.DefaultConfig()

@@ -9,26 +9,13 @@ import (
 
 	"herald/digest"
 	"herald/internal/redistest"
+	"herald/internal/settable"
 	"herald/stories"
 	"herald/subscribers"
 	"herald/templates"
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // recorder is a channel that records every message and answers with the
 // error fail returns for it (nil: accepted).
@@ -74,7 +61,7 @@ func (r *recorder) countFor(id string) int {
 // env is one test's Herald: real Redis stores, real templates, a recording channel.
 type env struct {
 	t       *testing.T
-	clock   *clock
+	clock   *settable.Clock
 	stories *stories.Store
 	subs    *subscribers.Store
 	ch      *recorder
@@ -85,7 +72,7 @@ type env struct {
 func newEnv(t *testing.T, start time.Time) *env {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	c := &clock{t: start}
+	c := settable.New(start)
 	e := &env{t: t, clock: c, ch: &recorder{}, prefix: prefix}
 	e.stories = stories.NewStore(rdb, prefix, stories.Options{Now: c.Now})
 	e.subs = subscribers.NewStore(rdb, prefix, c.Now)

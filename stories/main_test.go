@@ -34,9 +34,3 @@ func validStory(id string, topics ...string) *stories.Story {
 	s.Normalize()
 	return s
 }
-
-// clock is a settable clock for the store.
-type clock struct{ t time.Time }
-
-func (c *clock) Now() time.Time          { return c.t }
-func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"herald/internal/redistest"
+	"herald/internal/settable"
 	"herald/stories"
 )
 
@@ -20,13 +21,13 @@ type fixture struct {
 	store  *stories.Store
 	rdb    redis.UniversalClient
 	prefix string
-	clock  *clock
+	clock  *settable.Clock
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	clk := &clock{t: t0}
+	clk := settable.New(t0)
 	st := stories.NewStore(rdb, prefix, stories.Options{Now: clk.Now})
 	return &fixture{store: st, rdb: rdb, prefix: prefix, clock: clk}
 }
@@ -124,7 +125,7 @@ func TestPutIdempotent(t *testing.T) {
 	f.put(t, validStory("a", "Japan"))
 	ttlBefore, _ := f.rdb.PTTL(ctx, f.prefix+"story:a").Result()
 
-	f.clock.Advance(time.Hour)
+	f.clock.Add(time.Hour)
 	update := validStory("a", "Japan")
 	update.Headline = "Updated headline"
 	if f.put(t, update) {
@@ -151,7 +152,7 @@ func TestPutIdempotent(t *testing.T) {
 func TestPutUpdateMovesTopics(t *testing.T) {
 	f := newFixture(t)
 	f.put(t, validStory("a", "Japan", "South Korea"))
-	f.clock.Advance(time.Minute)
+	f.clock.Add(time.Minute)
 	f.put(t, validStory("a", "Japan", "United States"))
 
 	if idx := f.index(t, "south-korea"); len(idx) != 0 {
@@ -188,10 +189,10 @@ func TestWindowBoundaries(t *testing.T) {
 	f := newFixture(t)
 	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 	for i, id := range []string{"s0", "s1", "s2", "s3"} {
-		f.clock.t = at(i * 10)
+		f.clock.Set(at(i * 10))
 		f.put(t, validStory(id, "Japan"))
 	}
-	f.clock.t = at(15)
+	f.clock.Set(at(15))
 	f.put(t, validStory("k1", "South Korea"))
 
 	tests := []struct {
@@ -275,14 +276,14 @@ func TestDelete(t *testing.T) {
 func TestSweep(t *testing.T) {
 	f := newFixture(t)
 	f.put(t, validStory("old", "Japan", "South Korea"))
-	f.clock.Advance(10 * 24 * time.Hour)
+	f.clock.Add(10 * 24 * time.Hour)
 	f.put(t, validStory("newer", "Japan"))
 
-	f.clock.t = t0.Add(stories.DefaultRetention - time.Millisecond)
+	f.clock.Set(t0.Add(stories.DefaultRetention - time.Millisecond))
 	if n, err := f.store.Sweep(context.Background()); err != nil || n != 0 {
 		t.Fatalf("Sweep before retention = %d, %v; want 0", n, err)
 	}
-	f.clock.t = t0.Add(stories.DefaultRetention)
+	f.clock.Set(t0.Add(stories.DefaultRetention))
 	n, err := f.store.Sweep(context.Background())
 	if err != nil || n != 2 {
 		t.Fatalf("Sweep = %d, %v; want 2 (old from japan and south-korea)", n, err)
@@ -294,7 +295,7 @@ func TestSweep(t *testing.T) {
 
 func TestSweepCustomRetention(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	clk := &clock{t: t0}
+	clk := settable.New(t0)
 	st := stories.NewStore(rdb, prefix, stories.Options{Now: clk.Now, Retention: time.Hour})
 	if _, err := st.Put(context.Background(), validStory("a")); err != nil {
 		t.Fatal(err)
@@ -302,7 +303,7 @@ func TestSweepCustomRetention(t *testing.T) {
 	if ttl, _ := rdb.PTTL(context.Background(), prefix+"story:a").Result(); ttl > time.Hour || ttl < 59*time.Minute {
 		t.Errorf("story TTL = %v, want about 1h", ttl)
 	}
-	clk.Advance(time.Hour)
+	clk.Add(time.Hour)
 	if n, err := st.Sweep(context.Background()); err != nil || n != 1 {
 		t.Fatalf("Sweep = %d, %v; want 1", n, err)
 	}
@@ -357,7 +358,7 @@ func TestPutNeverMovesIndexScore(t *testing.T) {
 	if err := f.rdb.Del(context.Background(), f.prefix+"story:a").Err(); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Advance(time.Hour)
+	f.clock.Add(time.Hour)
 	if !f.put(t, validStory("a", "Japan")) {
 		t.Fatal("Put after the story key vanished: created = false, want true")
 	}

@@ -2,41 +2,21 @@ package subscribers_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"herald/internal/redistest"
+	"herald/internal/settable"
 	"herald/subscribers"
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
 
-// clock is a settable clock for the store.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // newStore returns a store on the package's Redis with a fresh prefix.
-func newStore(t *testing.T, now time.Time) (*subscribers.Store, *clock) {
+func newStore(t *testing.T, now time.Time) (*subscribers.Store, *settable.Clock) {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	c := newClock(now)
+	c := settable.New(now)
 	return subscribers.NewStore(rdb, prefix, c.Now), c
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"herald/digest"
 	"herald/internal/redistest"
+	"herald/internal/settable"
 	"herald/stories"
 	"herald/subscribers"
 	"herald/templates"
@@ -31,19 +32,6 @@ const (
 )
 
 var testSecret = []byte("test-secret-for-signing-links-0123456789")
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // recorder is a channel that keeps every message it is given.
 type recorder struct {
@@ -85,7 +73,7 @@ type fixture struct {
 	t        *testing.T
 	rdb      redis.UniversalClient
 	prefix   string
-	clock    *clock
+	clock    *settable.Clock
 	stories  *stories.Store
 	subs     *subscribers.Store
 	builder  *digest.Builder
@@ -101,7 +89,7 @@ type fixture struct {
 func newFixture(t *testing.T, tweak ...func(*Deps)) *fixture {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	f := &fixture{t: t, rdb: rdb, prefix: prefix, clock: &clock{t: mustTime(t, testStart)}, channel: &recorder{}, metrics: NewMetrics()}
+	f := &fixture{t: t, rdb: rdb, prefix: prefix, clock: settable.New(mustTime(t, testStart)), channel: &recorder{}, metrics: NewMetrics()}
 	f.stories = stories.NewStore(rdb, prefix, stories.Options{Now: f.clock.Now})
 	f.subs = subscribers.NewStore(rdb, prefix, f.clock.Now)
 	f.builder = &digest.Builder{Stories: f.stories}

@@ -25,23 +25,10 @@ import (
 	"herald/channels/outbox"
 	"herald/digest"
 	"herald/examples"
+	"herald/internal/settable"
 	"herald/stories"
 	"herald/subscribers"
 )
-
-// demoClock is the demo's settable clock: subscribers sign up a week ago,
-// stories land over the last day, and the dispatch runs now.
-type demoClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *demoClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *demoClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfg := newFlags("demo", stderr)
@@ -65,7 +52,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg.BaseURL = "https://herald.example.com"
 	cfg.UnsubMailto = "unsubscribe@news.example.com"
 	cfg.From = "Herald News <digest@news.example.com>"
-	clock := &demoClock{t: time.Now().UTC().Truncate(time.Second)}
+	// Subscribers sign up a week ago, stories land over the last day, and the
+	// dispatch runs now: the demo moves its clock through that history.
+	clock := settable.New(time.Now().UTC().Truncate(time.Second))
 	now := clock.Now()
 	a, err := app.New(ctx, *cfg, app.Options{RDB: rdb, Now: clock.Now, Logger: newLogger("warn", stderr)})
 	if err != nil {
@@ -104,7 +93,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // seedDemo loads the example data: readers and teams sign up eight days
 // ago, the stories land over the last twenty hours.
-func seedDemo(ctx context.Context, a *app.App, clock *demoClock, now time.Time) (int, error) {
+func seedDemo(ctx context.Context, a *app.App, clock *settable.Clock, now time.Time) (int, error) {
 	clock.Set(now.Add(-8 * 24 * time.Hour))
 	res, err := subscribers.ImportCSV(ctx, a.Subs, bytes.NewReader(examples.SubscribersCSV()), nil)
 	if err != nil {
