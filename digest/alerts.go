@@ -2,7 +2,6 @@ package digest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,8 +11,7 @@ import (
 
 // FollowerStore is what instant alerts need from the subscriber store.
 type FollowerStore interface {
-	FollowersOf(ctx context.Context, slug string) ([]string, error)
-	Get(ctx context.Context, id string) (*subscribers.Subscriber, error)
+	InstantFollowersOf(ctx context.Context, slugs []string) ([]subscribers.Follower, error)
 	MarkDue(ctx context.Context, id string, at time.Time) error
 }
 
@@ -40,42 +38,26 @@ func (a *Alerts) Ingested(ctx context.Context, st *stories.Story) error {
 	if delay <= 0 {
 		delay = 10 * time.Minute
 	}
-	seen := make(map[string]bool)
-	for _, t := range st.Topics {
-		ids, err := a.Subs.FollowersOf(ctx, t.Slug)
-		if err != nil {
-			return fmt.Errorf("digest: alerts for %s: %w", st.ID, err)
+	slugs := make([]string, len(st.Topics))
+	for i, t := range st.Topics {
+		slugs[i] = t.Slug
+	}
+	followers, err := a.Subs.InstantFollowersOf(ctx, slugs)
+	if err != nil {
+		return fmt.Errorf("digest: alerts for %s: %w", st.ID, err)
+	}
+	slackAt := now.Add(a.SlackDelay)
+	if a.SlackDelay <= 0 {
+		slackAt = now.Add(5 * time.Second)
+	}
+	for _, f := range followers {
+		at := slackAt
+		if f.Kind == subscribers.KindEmail {
+			at = now.Add(delay)
 		}
-		for _, id := range ids {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			if err := a.markIfInstant(ctx, id, now, delay); err != nil {
-				return err
-			}
+		if err := a.Subs.MarkDue(ctx, f.ID, at); err != nil {
+			return fmt.Errorf("digest: alerts: %w", err)
 		}
 	}
 	return nil
-}
-
-func (a *Alerts) markIfInstant(ctx context.Context, id string, now time.Time, delay time.Duration) error {
-	sub, err := a.Subs.Get(ctx, id)
-	if errors.Is(err, subscribers.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("digest: alerts: %w", err)
-	}
-	if sub.Schedule != "instant" || sub.Status != subscribers.StatusActive {
-		return nil
-	}
-	at := now.Add(a.SlackDelay)
-	if a.SlackDelay <= 0 {
-		at = now.Add(5 * time.Second)
-	}
-	if sub.Kind == subscribers.KindEmail {
-		at = now.Add(delay)
-	}
-	return a.Subs.MarkDue(ctx, id, at)
 }

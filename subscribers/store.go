@@ -563,3 +563,49 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 `)
+
+// Follower is what an instant alert needs to know of a follower.
+type Follower struct {
+	ID   string
+	Kind Kind
+}
+
+// InstantFollowersOf returns the active subscribers with schedule instant
+// that follow any of slugs, each once: one SMEMBERS a topic, then the three
+// fields that matter read for all followers in one pipelined round trip, so
+// a story on a topic with many daily readers costs no per-reader trip.
+func (st *Store) InstantFollowersOf(ctx context.Context, slugs []string) ([]Follower, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, slug := range slugs {
+		members, err := st.FollowersOf(ctx, slug)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range members {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	cmds := make([]*redis.SliceCmd, len(ids))
+	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HMGet(ctx, st.subKey(id), "schedule", "status", "kind")
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("subscribers: instant followers: %w", err)
+	}
+	var out []Follower
+	for i, cmd := range cmds {
+		v := cmd.Val()
+		if len(v) == 3 && v[0] == "instant" && v[1] == string(StatusActive) {
+			kind, _ := v[2].(string)
+			out = append(out, Follower{ID: ids[i], Kind: Kind(kind)})
+		}
+	}
+	return out, nil
+}

@@ -294,3 +294,29 @@ func sorted(ids ...string) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+func TestInstantFollowersOf(t *testing.T) {
+	st, _ := newStore(t, t0)
+	ctx := context.Background()
+	instant := mustAdd(t, st, &subscribers.Subscriber{Email: "now@example.com", Schedule: "instant", Topics: []string{"japan", "china"}})
+	mustAdd(t, st, &subscribers.Subscriber{Email: "daily@example.com", Topics: []string{"japan"}})
+	team := mustAdd(t, st, &subscribers.Subscriber{Kind: subscribers.KindSlack, SlackChannel: "C0TEAM001", Schedule: "instant", Topics: []string{"china"}})
+	paused := mustAdd(t, st, &subscribers.Subscriber{Email: "paused@example.com", Schedule: "instant", Topics: []string{"japan"}})
+	paused.Status = subscribers.StatusPaused
+	if err := st.Update(ctx, paused); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.InstantFollowersOf(ctx, []string{"japan", "china", "chile"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]subscribers.Kind{instant.ID: subscribers.KindEmail, team.ID: subscribers.KindSlack}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want the active instant email reader and team once each", got)
+	}
+	for _, f := range got {
+		if want[f.ID] != f.Kind {
+			t.Errorf("unexpected follower %+v", f)
+		}
+	}
+}
