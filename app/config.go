@@ -5,13 +5,14 @@ package app
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"net/mail"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // Config is every setting Herald reads. Each field has a flag and an
@@ -145,9 +146,9 @@ func (c *Config) LoadEnv(getenv func(string) string) error {
 	return nil
 }
 
-// RegisterFlags adds a flag per setting to fs; parsing fs after LoadEnv makes
-// flags win.
-func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+// RegisterFlags adds a flag per setting to fs. Apply LoadEnv after parsing,
+// skipping the flags given (see LoadEnv), so flags win.
+func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 	for _, s := range c.settings() {
 		usage := s.usage + " (" + EnvName(s.name) + ")"
 		switch {

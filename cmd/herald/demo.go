@@ -21,6 +21,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/spf13/cobra"
+
 	"herald/app"
 	"herald/channels/outbox"
 	"herald/digest"
@@ -30,13 +32,33 @@ import (
 	"herald/subscribers"
 )
 
-func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfg := newFlags("demo", stderr)
-	out := fs.String("out", "demo-outbox", "folder the messages are written to")
-	serve := fs.String("serve", "", "after the run, serve the outbox as web pages on this address (e.g. 127.0.0.1:8090)")
-	if err := fs.Parse(args); err != nil { // the demo ignores HERALD_* on purpose: it needs nothing outside
-		return err
+// demoFlags are the flags of "demo".
+type demoFlags struct{ out, serve string }
+
+func newDemoCmd(cfg *app.Config) *cobra.Command {
+	var df demoFlags
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the whole pipeline on built-in data, no servers needed",
+		Long: `Run the whole pipeline on the example stories and subscribers, against an
+embedded Redis, and write every message to a folder: .eml files as SMTP would
+carry them and .json Slack payloads. It reads no HERALD_* config variable:
+it needs nothing outside.`,
+		Example: `  herald demo
+  herald demo --serve 127.0.0.1:8090`,
+		Annotations: map[string]string{noConfigEnv: "true"},
+		Args:        cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return demo(cmd.Context(), cfg, df, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
+	cmd.Flags().StringVar(&df.out, "out", "demo-outbox", "folder the messages are written to")
+	cmd.Flags().StringVar(&df.serve, "serve", "", "after the run, serve the outbox as web pages on this address (e.g. 127.0.0.1:8090)")
+	return cmd
+}
+
+func demo(ctx context.Context, cfg *app.Config, df demoFlags, stdout, stderr io.Writer) error {
+	out, serve := &df.out, &df.serve
 	mr, err := miniredis.Run()
 	if err != nil {
 		return fmt.Errorf("demo: embedded redis: %w", err)

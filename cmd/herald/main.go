@@ -1,102 +1,68 @@
 // Command herald is Herald's one binary: the dispatcher service, the demo,
 // and the tools to manage stories and subscribers. It only parses the
-// command line and hands off to package app.
+// command line (one cobra command a file) and hands off to package app.
+//
+// Exit status: 0 when everything asked was done, 1 when some of it was
+// (rows or items rejected, the valid rest stored), 2 when nothing was (a
+// usage or configuration error, an unreachable server, every item rejected).
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
 
 	"herald/app"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
-// command is one subcommand.
-type command struct {
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-}
-
-func commands() map[string]command {
-	return map[string]command{
-		"serve":       {"run the scheduler, workers and HTTP server", cmdServe},
-		"run":         {"dispatch what is due now (--once)", cmdRun},
-		"preview":     {"show the digest a subscriber would get now", cmdPreview},
-		"demo":        {"run the whole pipeline on built-in data, no servers needed", cmdDemo},
-		"stories":     {"import, show, delete stories; list topics", cmdStories},
-		"subscribers": {"add, follow, unfollow, list, remove, import subscribers", cmdSubscribers},
-		"teams":       {"Slack team subscriptions: add, follow, unfollow, list, remove", cmdTeams},
-		"deliveries":  {"the delivery log: --subscriber ID, --failed", cmdDeliveries},
-		"status":      {"due backlog, last tick, the last hour's deliveries by channel", cmdStatus},
-		"version":     {"print the version", cmdVersion},
-	}
-}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "herald:", err)
-		}
+		fmt.Fprintln(os.Stderr, "herald:", err)
 		os.Exit(exitCode(err))
 	}
 }
 
+// run executes one command line; HERALD_* variables come from the process
+// environment.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	app.RouteRedisLogs(newLogger(os.Getenv("HERALD_LOG_LEVEL"), stderr))
-	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr, cmds)
-		if len(args) == 0 {
-			return errUsage
-		}
+	root := newRoot(os.Getenv)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	return root.ExecuteContext(ctx)
+}
+
+// partialError is a command that did part of its work: some rows or items
+// were rejected and the rest stored. It exits 1.
+type partialError struct{ err error }
+
+func (e *partialError) Error() string { return e.err.Error() }
+func (e *partialError) Unwrap() error { return e.err }
+
+// partly marks err as a partial failure (nil stays nil).
+func partly(err error) error {
+	if err == nil {
 		return nil
 	}
-	c, ok := cmds[args[0]]
-	if !ok {
-		usage(stderr, cmds)
-		return fmt.Errorf("unknown command %q", args[0])
-	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	return &partialError{err}
 }
 
-var errUsage = errors.New("no command given")
-
+// exitCode is the one place errors become exit statuses.
 func exitCode(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
+	var p *partialError
+	switch {
+	case err == nil:
 		return 0
+	case errors.As(err, &p):
+		return 1
 	}
-	if errors.Is(err, errUsage) {
-		return 2
-	}
-	return 1
-}
-
-func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: herald COMMAND [flags]\n\ncommands:")
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
-	}
-	fmt.Fprintln(w, "\nRun 'herald COMMAND -h' for a command's flags. Every flag also reads HERALD_<FLAG>.")
-}
-
-func cmdVersion(_ context.Context, _ []string, stdout, _ io.Writer) error {
-	fmt.Fprintln(stdout, "herald", version)
-	return nil
+	return 2
 }

@@ -2,31 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io"
 	"log/slog"
-	"os"
+
+	"github.com/spf13/cobra"
 
 	"herald/app"
 )
-
-// newFlags is a FlagSet for one command with every config flag on it.
-func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *app.Config) {
-	cfg := app.DefaultConfig()
-	fs := flag.NewFlagSet("herald "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.RegisterFlags(fs)
-	return fs, &cfg
-}
-
-// parse reads the environment, then the flags: a flag writes into cfg only
-// when given, so flags win.
-func parse(fs *flag.FlagSet, cfg *app.Config, args []string) error {
-	if err := cfg.LoadEnv(os.Getenv); err != nil {
-		return err
-	}
-	return fs.Parse(args)
-}
 
 // openApp opens Herald's stores against the configured Redis.
 func openApp(ctx context.Context, cfg *app.Config, stderr io.Writer) (*app.App, error) {
@@ -39,4 +21,14 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// withApp runs f with the app open, for commands that need only the stores.
+func withApp(cmd *cobra.Command, cfg *app.Config, f func(ctx context.Context, a *app.App) error) error {
+	a, err := openApp(cmd.Context(), cfg, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return f(cmd.Context(), a)
 }

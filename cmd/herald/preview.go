@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/spf13/cobra"
 
 	"herald/app"
 	"herald/channels/email"
@@ -14,16 +14,30 @@ import (
 	"herald/subscribers"
 )
 
-func cmdPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfg := newFlags("preview", stderr)
-	format := fs.String("format", "", "html, text, eml (email) or slack (JSON); default text for readers, slack for teams")
-	outPath := fs.String("o", "", "write to this file instead of standard output")
-	if err := parse(fs, cfg, args); err != nil {
-		return err
+// previewFlags are the flags of "preview".
+type previewFlags struct{ format, output string }
+
+func newPreviewCmd(cfg *app.Config) *cobra.Command {
+	var pf previewFlags
+	cmd := &cobra.Command{
+		Use:   "preview SUBSCRIBER_ID|EMAIL",
+		Short: "Show the digest a subscriber would get now",
+		Long: `Build and render the digest a reader or team would get if it were
+dispatched now. Nothing is claimed, sent or moved.`,
+		Example: `  herald preview ana@example.com
+  herald preview ana@example.com --format html -o digest.html
+  herald preview 7f3a9c2e --format slack`,
+		Args: wantArgs(1, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return preview(cmd.Context(), cfg, pf, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: herald preview [--format html|text|eml|slack] [-o FILE] SUBSCRIBER_ID|EMAIL")
-	}
+	cmd.Flags().StringVar(&pf.format, "format", "", "html, text, eml (email) or slack (JSON); default text for readers, slack for teams")
+	cmd.Flags().StringVarP(&pf.output, "output", "o", "", "write to this file instead of standard output")
+	return cmd
+}
+
+func preview(ctx context.Context, cfg *app.Config, pf previewFlags, who string, stdout, stderr io.Writer) error {
 	if cfg.Secret == "" {
 		cfg.Secret = "preview-only" // links in a preview are for looking at, not clicking
 	}
@@ -32,23 +46,17 @@ func cmdPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer a.Close()
-	msg, d, err := a.Preview(ctx, fs.Arg(0))
+	msg, d, err := a.Preview(ctx, who)
 	if err != nil {
 		return err
-	}
-	w := stdout
-	if *outPath != "" {
-		f, err := os.Create(*outPath)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
 	}
 	if len(d.Items) == 0 {
 		fmt.Fprintf(stderr, "no new stories for %s since %s: nothing would be sent now\n", d.Subscriber.ID, d.Window.Start.Format("2006-01-02 15:04 MST"))
 	}
-	return writePreview(w, a, msg, *format)
+	if pf.output == "" {
+		return writePreview(stdout, a, msg, pf.format)
+	}
+	return writeFile(pf.output, func(w io.Writer) error { return writePreview(w, a, msg, pf.format) })
 }
 
 func writePreview(w io.Writer, a *app.App, msg *digest.Message, format string) error {

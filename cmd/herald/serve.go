@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/spf13/cobra"
 
 	"herald/app"
 	"herald/digest"
@@ -13,11 +13,21 @@ import (
 	"herald/web"
 )
 
-func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfg := newFlags("serve", stderr)
-	if err := parse(fs, cfg, args); err != nil {
-		return err
+func newServeCmd(cfg *app.Config) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the scheduler, workers and HTTP server",
+		Long: `Run the dispatch tick, the workers and the HTTP server (admin API, reader
+pages, health, metrics) until SIGTERM, which lets in-flight sends finish.`,
+		Example: `  HERALD_SECRET_FILE=.secrets/herald_secret herald serve --http-addr 127.0.0.1:8080`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), cfg, cmd.ErrOrStderr())
+		},
 	}
+}
+
+func serve(ctx context.Context, cfg *app.Config, stderr io.Writer) error {
 	a, chans, err := openDispatcher(ctx, cfg, stderr)
 	if err != nil {
 		return err
@@ -43,31 +53,6 @@ func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer) (*ap
 		return nil, nil, err
 	}
 	return a, chans, nil
-}
-
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfg := newFlags("run", stderr)
-	once := fs.Bool("once", false, "dispatch what is due now, then exit")
-	if err := parse(fs, cfg, args); err != nil {
-		return err
-	}
-	if !*once {
-		return errors.New("usage: herald run --once (for a long-running service use 'herald serve')")
-	}
-	a, chans, err := openDispatcher(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	defer chans.Close()
-	r := a.Runner(chans.ByKind)
-	line := newProgress(stderr, "dispatch")
-	r.Progress = func(st digest.Stats) { line.status(st) }
-	st, err := r.RunOnce(ctx)
-	line.done()
-	fmt.Fprintf(stdout, "dispatch: claimed %d, sent %d, no stories %d, skipped %d, retry later %d, failed %d\n",
-		st.Claimed, st.Sent, st.Empty, st.Skipped, st.Temporary, st.Permanent)
-	return err
 }
 
 // webDeps wires the HTTP server to the app. It wraps every channel in

@@ -5,52 +5,28 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"herald/app"
 	"herald/digest"
 )
 
-func cmdDeliveries(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfg := newFlags("deliveries", stderr)
-	var q digest.Query
-	fs.StringVar(&q.SubscriberID, "subscriber", "", "only this subscriber (id or email)")
-	fs.BoolVar(&q.Failed, "failed", false, "only failed attempts")
-	fs.IntVar(&q.Limit, "n", 50, "show at most this many")
-	if err := parse(fs, cfg, args); err != nil {
-		return err
+func newStatusCmd(cfg *app.Config) *cobra.Command {
+	return &cobra.Command{
+		Use:     "status",
+		Short:   "Due backlog, last tick, the last hour's deliveries by channel",
+		Example: `  herald status`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return status(cmd.Context(), cfg, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
-	a, err := openApp(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if strings.Contains(q.SubscriberID, "@") {
-		s, err := a.FindSubscriber(ctx, q.SubscriberID)
-		if err != nil {
-			return err
-		}
-		q.SubscriberID = s.ID
-	}
-	list, err := a.Log.Find(ctx, q)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tSUBSCRIBER\tCHANNEL\tRESULT\tATTEMPT\tSTORIES\tMESSAGE ID\tERROR")
-	for _, d := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", d.At.UTC().Format(time.RFC3339), d.SubscriberID,
-			d.Channel, d.Result, d.Attempt, d.Stories, d.MessageID, oneLine(d.Error, 120))
-	}
-	return tw.Flush()
 }
 
-func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfg := newFlags("status", stderr)
-	if err := parse(fs, cfg, args); err != nil {
-		return err
-	}
+func status(ctx context.Context, cfg *app.Config, stdout, stderr io.Writer) error {
 	a, err := openApp(ctx, cfg, stderr)
 	if err != nil {
 		return err
@@ -107,12 +83,4 @@ func ago(now, t time.Time) string {
 		return "-"
 	}
 	return fmt.Sprintf("%s (%s ago)", t.UTC().Format(time.RFC3339), now.Sub(t).Round(time.Second))
-}
-
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		return string(r[:max-1]) + "…"
-	}
-	return s
 }
