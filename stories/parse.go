@@ -197,7 +197,7 @@ func (p *parser) syntax(err error) error {
 // decodeItem turns one element into a normalized, valid story.
 func decodeItem(raw json.RawMessage) (*Story, error) {
 	if len(raw) > MaxStoryBytes {
-		return nil, tooLarge(len(raw))
+		return nil, tooLargeItem(raw)
 	}
 	if raw[0] != '{' {
 		return nil, invalid("", "item is not a JSON object")
@@ -223,6 +223,22 @@ func tooLarge(n int) error {
 		return invalid("", "story is larger than %d bytes", MaxStoryBytes)
 	}
 	return invalid("", "story is %d bytes, larger than %d", n, MaxStoryBytes)
+}
+
+// tooLargeItem names the largest field of an oversized item, so the
+// rejection says what to cut.
+func tooLargeItem(raw json.RawMessage) error {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return tooLarge(len(raw))
+	}
+	name, size := "", 0
+	for k, v := range fields {
+		if len(v) > size || len(v) == size && k < name {
+			name, size = k, len(v)
+		}
+	}
+	return invalid(name, "story is %d bytes, larger than %d (this field holds %d)", len(raw), MaxStoryBytes, size)
 }
 
 func invalidUTF8At(b []byte) int {
@@ -290,7 +306,9 @@ func badTimeField(raw json.RawMessage) string {
 var errTooLarge = errors.New("item too large")
 
 // itemReader bounds how much the decoder may read for one item, so a single
-// enormous item fails early instead of being buffered whole.
+// enormous item fails early instead of being buffered whole. Up to
+// maxItemRead an oversized item is read, rejected with its largest field
+// named, and the items after it are still parsed; past it the input stops.
 type itemReader struct {
 	r    io.Reader
 	dec  *json.Decoder // set once the decoder starts; no bound before
@@ -299,11 +317,12 @@ type itemReader struct {
 	mark int64         // offset where the current item starts
 }
 
-// readSlack is what the decoder and bufio may read ahead of an item.
-const readSlack = 64 << 10
+// maxItemRead is the most the decoder may read for one item, read-ahead
+// included.
+const maxItemRead = 64 * MaxStoryBytes
 
 func (ir *itemReader) Read(b []byte) (int, error) {
-	if ir.dec != nil && ir.n-ir.mark > MaxStoryBytes+readSlack {
+	if ir.dec != nil && ir.n-ir.mark > maxItemRead {
 		return 0, errTooLarge
 	}
 	n, err := ir.r.Read(b)

@@ -95,6 +95,7 @@ func TestParseBadItems(t *testing.T) {
 	delete(noHeadline, "headline")
 	noHeadlineJSON, _ := json.Marshal(noHeadline)
 	huge := withField(storyJSON(t, "huge"), `"background":"`+strings.Repeat("a", stories.MaxStoryBytes)+`"`)
+	huge5MB := withField(storyJSON(t, "huge5"), `"background":"`+strings.Repeat("a", 5<<20)+`"`)
 
 	tests := []struct {
 		name    string
@@ -110,7 +111,8 @@ func TestParseBadItems(t *testing.T) {
 		{"wrong type", strings.Replace(good, `"summary":"South Korea says it cannot accept the same terms as Japan."`, `"summary":5`, 1), 0, "summary", "must be a JSON string", 0},
 		{"bad time", strings.Replace(good, `"published_at":"2026-11-28T08:00:00Z"`, `"published_at":"yesterday"`, 1), 0, "published_at", "RFC 3339", 0},
 		{"time not a string", strings.Replace(good, `"published_at":"2026-11-28T08:00:00Z"`, `"published_at":1764316800`, 1), 0, "published_at", "RFC 3339", 0},
-		{"oversized", good + "\n" + huge + "\n" + storyJSON(t, "after"), 1, "", "larger than", 2},
+		{"oversized", good + "\n" + huge + "\n" + storyJSON(t, "after"), 1, "background", "larger than", 2},
+		{"5 MB item in an array", "[" + good + "," + huge5MB + "," + storyJSON(t, "after") + "]", 1, "background", "larger than", 2},
 		{"not an object", `[` + good + `, 42, "x"]`, 1, "", "not a JSON object", 1},
 		{"duplicate id", "[" + good + "," + good + "]", 1, "id", "repeats item 0", 1},
 		{"invalid utf-8", strings.Replace(good, "Seoul", "Se\xffoul", 1), 0, "", "invalid UTF-8", 0},

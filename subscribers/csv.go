@@ -30,11 +30,17 @@ type RowError struct {
 	Err   error
 }
 
+// Error is "line 3: time_zone: unknown time zone", the field named once.
 func (e RowError) Error() string {
-	if e.Field == "" {
-		return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+	msg := e.Err.Error()
+	var verr *ValidationError
+	if errors.As(e.Err, &verr) {
+		msg = verr.Message
 	}
-	return fmt.Sprintf("line %d: %s: %v", e.Line, e.Field, e.Err)
+	if e.Field == "" {
+		return fmt.Sprintf("line %d: %s", e.Line, msg)
+	}
+	return fmt.Sprintf("line %d: %s: %s", e.Line, e.Field, msg)
 }
 
 func (e RowError) Unwrap() error { return e.Err }

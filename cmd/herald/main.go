@@ -66,3 +66,15 @@ func exitCode(err error) int {
 	}
 	return 2
 }
+
+// rejected is the outcome of an import: nil when nothing was rejected,
+// a partial failure when some items were stored, else a failure.
+func rejected(op string, bad, stored int) error {
+	switch {
+	case bad == 0:
+		return nil
+	case stored == 0:
+		return fmt.Errorf("%s: %d rejected, nothing stored", op, bad)
+	}
+	return partly(fmt.Errorf("%s: %d rejected, %d stored", op, bad, stored))
+}

@@ -49,13 +49,7 @@ func (im *storyImport) files(ctx context.Context, files []string) error {
 		im.file(ctx, f)
 	}
 	fmt.Fprintf(im.out, "stories: %d new, %d updated, %d rejected\n", im.created, im.updated, im.bad)
-	switch {
-	case im.bad == 0:
-		return nil
-	case im.created+im.updated == 0:
-		return fmt.Errorf("stories import: all %d rejected", im.bad)
-	}
-	return partly(fmt.Errorf("stories import: %d rejected", im.bad))
+	return rejected("stories import", im.bad, im.created+im.updated)
 }
 
 // file stores the valid items of one file and reports the rest.

@@ -33,7 +33,7 @@ file, line and field; the valid rows are stored, and the exit status is 1
 func importSubscribers(ctx context.Context, a *app.App, path string, stdout, stderr io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return fmt.Errorf("subscribers import: %w", err)
 	}
 	defer f.Close()
 	bar := newProgress(stderr, "importing")
@@ -45,7 +45,6 @@ func importSubscribers(ctx context.Context, a *app.App, path string, stdout, std
 	for _, re := range res.Errors {
 		fmt.Fprintf(stdout, "%s: %v\n", path, re)
 	}
-	fmt.Fprintf(stdout, "subscribers: %d added, %d updated, %d skipped, %d rejected\n",
-		res.Added, res.Updated, res.Skipped, len(res.Errors))
-	return nil
+	fmt.Fprintf(stdout, "subscribers: %d added, %d updated, %d rejected\n", res.Added, res.Updated, len(res.Errors))
+	return rejected("subscribers import", len(res.Errors), res.Added+res.Updated)
 }
