@@ -67,6 +67,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	}
 	a.Stories = stories.NewStore(a.RDB, cfg.RedisPrefix, stories.Options{Now: a.Now, Retention: cfg.Retention})
 	a.Subs = subscribers.NewStore(a.RDB, cfg.RedisPrefix, a.Now)
+	a.Subs.SetFirstLookback(cfg.FirstLookback)
 	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0)
 	a.Builder = &digest.Builder{Stories: a.Stories}
 	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links}

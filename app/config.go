@@ -47,6 +47,9 @@ type Config struct {
 	BounceThreshold int
 	ShutdownGrace   time.Duration
 	LogLevel        string
+
+	// The operator's defaults (cmd/herald).
+	FirstLookback time.Duration // how far a new subscriber's first digest reaches back
 }
 
 // DefaultConfig is the configuration before flags and environment.
@@ -71,6 +74,7 @@ func DefaultConfig() Config {
 		BounceThreshold: 1,
 		ShutdownGrace:   30 * time.Second,
 		LogLevel:        "info",
+		FirstLookback:   24 * time.Hour,
 	}
 }
 
@@ -114,6 +118,7 @@ func (c *Config) settings() []setting {
 		{name: "bounce-threshold", usage: "hard bounces before an address is suppressed", num: &c.BounceThreshold},
 		{name: "shutdown-grace", usage: "time for in-flight sends at shutdown", dur: &c.ShutdownGrace},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{name: "first-lookback", usage: "a new subscriber's first digest holds stories ingested this long before sign-up (0: from sign-up)", dur: &c.FirstLookback},
 	}
 }
 
@@ -204,6 +209,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Lease < 5*time.Second {
 		errs = append(errs, errors.New("config: lease must be at least 5s, and longer than any send"))
+	}
+	if c.FirstLookback < 0 {
+		errs = append(errs, errors.New("config: first-lookback must not be negative"))
 	}
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("config: base-url %q: must be an http(s) URL", c.BaseURL))

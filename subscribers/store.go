@@ -34,9 +34,10 @@ const (
 
 // Store keeps subscribers in Redis.
 type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
-	now    func() time.Time
+	rdb      redis.UniversalClient
+	prefix   string
+	now      func() time.Time
+	lookback time.Duration // see SetFirstLookback
 }
 
 // NewStore returns a store on rdb whose keys start with prefix. now is the
@@ -68,6 +69,19 @@ func (st *Store) destKey(s *Subscriber) string {
 	return st.prefix + "slack:" + hex.EncodeToString(sum[:])
 }
 
+// SetFirstLookback makes a new scheduled subscriber's first digest reach
+// back d before sign-up, so a reader added after the day's stories still
+// gets them; 0 (the default) starts the first window at sign-up. Instant
+// subscribers always start at sign-up: an alert is for what lands next.
+func (st *Store) SetFirstLookback(d time.Duration) { st.lookback = d }
+
+func (st *Store) firstCursor(sub *Subscriber, now time.Time) time.Time {
+	if sched, err := ParseSchedule(sub.Schedule); err == nil && sched.Instant() {
+		return now
+	}
+	return now.Add(-st.lookback)
+}
+
 // Add validates sub, fills in its ID (when empty), CreatedAt, Cursor and
 // NextDue, and stores it. Nothing is written when sub is invalid. It fails
 // with ErrExists when the email address or Slack destination is taken
@@ -80,7 +94,7 @@ func (st *Store) Add(ctx context.Context, sub *Subscriber) error {
 		sub.ID = newID()
 	}
 	now := msTime(st.now())
-	sub.CreatedAt, sub.Cursor, sub.Bounces, sub.LastError = now, now, 0, ""
+	sub.CreatedAt, sub.Cursor, sub.Bounces, sub.LastError = now, st.firstCursor(sub, now), 0, ""
 	sub.NextDue = st.firstDue(sub, now)
 	if err := st.checkSuppressed(ctx, sub); err != nil {
 		return fmt.Errorf("subscribers: add: %w", err)
