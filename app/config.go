@@ -103,7 +103,7 @@ func (c *Config) settings() []setting {
 		{name: "api-token", usage: "bearer token of the admin API", str: &c.APIToken, secret: true},
 		{name: "secret", usage: "HMAC key for signed reader links", str: &c.Secret, secret: true},
 		{name: "templates", usage: "directory of template overrides", str: &c.TemplatesDir},
-		{name: "outbox", usage: "write messages to this directory instead of sending", str: &c.Outbox},
+		{name: "outbox", usage: "the outbox channel: deliver to files in this directory instead of SMTP and Slack; it consumes each window as a send does (to look without consuming: run --once --dry-run)", str: &c.Outbox},
 		{name: "unsubscribe-mailto", usage: "mailto address for List-Unsubscribe (empty: none)", str: &c.UnsubMailto},
 		{name: "tick", usage: "dispatch tick (cron spec)", str: &c.Tick},
 		{name: "workers", usage: "concurrent sends", num: &c.Workers},

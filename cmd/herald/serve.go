@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strconv"
 
@@ -51,6 +52,10 @@ func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer) (*ap
 	if err != nil {
 		a.Close()
 		return nil, nil, err
+	}
+	if chans.Outbox != nil {
+		fmt.Fprintf(stderr, "herald: warning: the outbox channel is on (HERALD_OUTBOX=%s): messages are written there instead of sent, "+
+			"and count as delivered, so each window is consumed. To look without consuming, use 'herald run --once --dry-run'.\n", cfg.Outbox)
 	}
 	return a, chans, nil
 }
