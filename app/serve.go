@@ -60,11 +60,9 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 	return err
 }
 
-// publishTick records when this process last ticked, for "herald status".
-func (a *App) publishTick(ctx context.Context, at time.Time, _ digest.Stats) {
-	if err := a.RDB.Set(ctx, a.Cfg.RedisPrefix+"status:last_tick", at.UnixMilli(), 0).Err(); err != nil {
-		a.Logger.Warn("publish tick", slog.Any("error", err))
-	}
+// publishTick records this process's tick for "herald status".
+func (a *App) publishTick(ctx context.Context, at time.Time, st digest.Stats) {
+	a.RecordRun(ctx, at, st)
 }
 
 // LastTick is when any Herald process sharing this Redis last ticked.

@@ -111,3 +111,30 @@ func TestDryRunChangesNothing(t *testing.T) {
 		t.Errorf("real run after the dry run: %v\n%s", err, out)
 	}
 }
+
+// status counts the digests that found no stories and shows when
+// run --once last ran.
+func TestStatusCountsEmptyAndRunOnce(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	base := []string{"--redis-url", "redis://" + redistest.Addr(t) + "/0", "--redis-prefix", prefix, "--secret", "s"}
+	for _, email := range []string{"e1@example.com", "e2@example.com", "e3@example.com"} {
+		if out, err := runCLI(t, append([]string{"subscribers", "add", "--email", email, "--topics", "nothing-here"}, base...)...); err != nil {
+			t.Fatalf("add: %v\n%s", err, out)
+		}
+	}
+	st := subscribers.NewStore(rdb, prefix, nil)
+	subs, _, _ := st.List(context.Background(), "", 10)
+	for _, s := range subs {
+		if err := st.MarkDue(context.Background(), s.ID, time.Now().Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := runCLI(t, append([]string{"run", "--once", "--outbox", t.TempDir()}, base...)...)
+	if err != nil || !strings.Contains(out, "no stories 3") {
+		t.Fatalf("run --once: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, append([]string{"status"}, base...)...)
+	if err != nil || !strings.Contains(out, "no stories:     3 digests") || strings.Contains(out, "last tick:      -") {
+		t.Errorf("status: %v\n%s", err, out)
+	}
+}

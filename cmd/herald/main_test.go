@@ -255,7 +255,7 @@ func TestDeliveriesAndStatus(t *testing.T) {
 		t.Errorf("deliveries --subscriber: %v\n%s", err, out)
 	}
 	out, err = runCLI(t, append([]string{"status"}, base...)...)
-	if err != nil || !regexp.MustCompile(`email\s+2\s+0\s+1\s+0\s+1`).MatchString(out) || !strings.Contains(out, "due now:        0") {
+	if err != nil || !regexp.MustCompile(`email\s+2\s+1\s+0\s+1`).MatchString(out) || !strings.Contains(out, "due now:        0") {
 		t.Errorf("status: %v\n%s", err, out)
 	}
 }

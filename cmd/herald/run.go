@@ -83,6 +83,7 @@ func runOnce(ctx context.Context, cfg *app.Config, stdout, stderr io.Writer) err
 	r.Progress = func(st digest.Stats) { line.status(st) }
 	st, err := r.RunOnce(ctx)
 	line.done()
+	a.RecordRun(ctx, a.Now(), st)
 	fmt.Fprintf(stdout, "dispatch: claimed %d, sent %d, no stories %d, skipped %d, retry later %d, failed %d\n",
 		st.Claimed, st.Sent, st.Empty, st.Skipped, st.Temporary, st.Permanent)
 	return err

@@ -77,7 +77,9 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 		Ingest:  a.Ingest,
 		Preview: a.Preview,
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
-			return a.Runner(chans.ByKind).RunOnce(ctx)
+			st, err := a.Runner(chans.ByKind).RunOnce(ctx)
+			a.RecordRun(ctx, a.Now(), st)
+			return st, err
 		},
 		Metrics: metrics, BounceThreshold: a.Cfg.BounceThreshold,
 		Now: a.Now, Logger: a.Logger,

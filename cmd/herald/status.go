@@ -44,6 +44,11 @@ func status(ctx context.Context, cfg *app.Config, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "due now:        %d\n", due)
 	fmt.Fprintf(stdout, "oldest overdue: %s\n", ago(now, oldest))
 	fmt.Fprintf(stdout, "last tick:      %s\n", ago(now, last))
+	empty, err := a.EmptySince(ctx, now.Add(-time.Hour), now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "no stories:     %d digests in the last hour (nothing sent; their schedules advanced)\n", empty)
 	recent, err := a.Log.Find(ctx, digest.Query{Since: now.Add(-time.Hour), Limit: 1 << 30})
 	if err != nil {
 		return err
@@ -67,10 +72,10 @@ func printHour(w io.Writer, list []digest.Delivery) error {
 	sort.Strings(channels)
 	fmt.Fprintln(w, "\nlast hour, by channel:")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CHANNEL\tSENT\tNO STORIES\tRETRYING\tFAILED\tPERMANENT")
+	fmt.Fprintln(tw, "CHANNEL\tSENT\tRETRYING\tFAILED\tPERMANENT")
 	for _, c := range channels {
 		m := counts[c]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", c, m["sent"], m["empty"], m["temporary"], m["failed"], m["permanent"])
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", c, m["sent"], m["temporary"], m["failed"], m["permanent"])
 	}
 	if len(channels) == 0 {
 		fmt.Fprintln(tw, "(no deliveries)")
