@@ -3,15 +3,21 @@ package web
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/redis/go-redis/v9"
 
 	"herald/digest"
@@ -92,6 +98,9 @@ type failing struct{ err error }
 
 func (c failing) Send(context.Context, *digest.Message) error { return c.err }
 
+// /metrics is what the Prometheus text parser reads: Herald's names and
+// labels kept, a well-formed histogram, the Go runtime and process
+// collectors, and OpenMetrics for a scraper that asks.
 func TestMetricsFormat(t *testing.T) {
 	m := NewMetrics()
 	ok := m.Channel("email", &recorder{})
@@ -104,33 +113,108 @@ func TestMetricsFormat(t *testing.T) {
 	_ = perm.Send(context.Background(), &digest.Message{})
 	m.ObserveSend("email", "sent", 2*time.Second)
 	m.CountIngest(IngestCreated)
-	var b strings.Builder
-	if err := m.WriteTo(&b, Gauge{Name: "herald_due_backlog", Help: "h", Value: 7}); err != nil {
-		t.Fatal(err)
-	}
-	out := b.String()
-	for _, want := range []string{
-		"# TYPE herald_digests_sent_total counter",
-		`herald_digests_sent_total{channel="email",result="sent"} 4`,
-		`herald_digests_sent_total{channel="slack",result="temporary"} 1`,
-		`herald_digests_sent_total{channel="slack",result="permanent"} 1`,
-		"# TYPE herald_send_seconds histogram",
-		`herald_send_seconds_bucket{channel="email",le="1"} 3`,
-		`herald_send_seconds_bucket{channel="email",le="2.5"} 4`,
-		`herald_send_seconds_bucket{channel="email",le="+Inf"} 4`,
-		`herald_send_seconds_count{channel="slack"} 2`,
-		`herald_stories_ingested_total{result="created"} 1`,
-		"# TYPE herald_due_backlog gauge\nherald_due_backlog 7\n",
+	due := prometheus.NewGauge(prometheus.GaugeOpts{Name: "herald_due_backlog", Help: "h"})
+	due.Set(7)
+	srv := httptest.NewServer(m.Handler(due))
+	defer srv.Close()
+
+	families := scrape(t, srv.URL)
+	for name, typ := range map[string]dto.MetricType{
+		"herald_digests_sent_total": dto.MetricType_COUNTER, "herald_send_seconds": dto.MetricType_HISTOGRAM,
+		"herald_stories_ingested_total": dto.MetricType_COUNTER, "herald_due_backlog": dto.MetricType_GAUGE,
+		"go_goroutines": dto.MetricType_GAUGE, "process_cpu_seconds_total": dto.MetricType_COUNTER,
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("lacks %q:\n%s", want, out)
+		if f := families[name]; f == nil || f.GetType() != typ {
+			t.Errorf("%s: %v, want a %v", name, f, typ)
 		}
 	}
-	// Every sample line is name{labels} value.
-	sample := regexp.MustCompile(`^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? [0-9.e+-]+$`)
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		if !strings.HasPrefix(line, "# ") && !sample.MatchString(line) {
-			t.Errorf("bad line %q", line)
+	for _, c := range []struct {
+		labels string
+		want   float64
+	}{{"email/sent", 4}, {"slack/temporary", 1}, {"slack/permanent", 1}, {"email/temporary", 0}} {
+		if got := counter(families["herald_digests_sent_total"], c.labels); got != c.want {
+			t.Errorf("herald_digests_sent_total{%s} = %v, want %v", c.labels, got, c.want)
+		}
+	}
+	checkHistogram(t, families["herald_send_seconds"])
+	if got := families["herald_due_backlog"].GetMetric()[0].GetGauge().GetValue(); got != 7 {
+		t.Errorf("herald_due_backlog = %v", got)
+	}
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+	if res, err := http.DefaultClient.Do(req); err != nil || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/openmetrics-text") {
+		t.Errorf("OpenMetrics not offered: %v %v", err, res.Header)
+	} else {
+		res.Body.Close()
+	}
+}
+
+// scrape GETs url and parses it with the Prometheus text parser.
+func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(res.Body)
+	if err != nil {
+		t.Fatalf("the Prometheus text parser refuses /metrics: %v", err)
+	}
+	return families
+}
+
+// counter is the value of the sample whose label values, joined by "/",
+// are labels.
+func counter(f *dto.MetricFamily, labels string) float64 {
+	for _, m := range f.GetMetric() {
+		var vals []string
+		for _, l := range m.GetLabel() {
+			vals = append(vals, l.GetValue())
+		}
+		if strings.Join(vals, "/") == labels {
+			return m.GetCounter().GetValue()
+		}
+	}
+	return -1
+}
+
+func checkHistogram(t *testing.T, f *dto.MetricFamily) {
+	t.Helper()
+	for _, m := range f.GetMetric() {
+		h := m.GetHistogram()
+		if m.GetLabel()[0].GetValue() != "email" {
+			continue
+		}
+		if h.GetSampleCount() != 4 || len(h.GetBucket()) != len(sendBuckets)+1 { // +Inf too
+			t.Errorf("email histogram: count %d, %d buckets", h.GetSampleCount(), len(h.GetBucket()))
+		}
+		for _, b := range h.GetBucket() {
+			if b.GetUpperBound() == 1 && b.GetCumulativeCount() != 3 || b.GetUpperBound() == 2.5 && b.GetCumulativeCount() != 4 {
+				t.Errorf("bucket le=%v: %d", b.GetUpperBound(), b.GetCumulativeCount())
+			}
+		}
+		return
+	}
+	t.Error("no email histogram")
+}
+
+// Every Herald metric the example Grafana dashboard queries is served.
+func TestDashboardMetricsExist(t *testing.T) {
+	f := newFixture(t)
+	b, err := os.ReadFile("../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct{ Panels []json.RawMessage }
+	if err := json.Unmarshal(b, &dash); err != nil || len(dash.Panels) == 0 {
+		t.Fatalf("docs/grafana-dashboard.json: %v", err)
+	}
+	families := scrape(t, f.srv.URL+"/metrics")
+	for _, name := range regexp.MustCompile(`\b(herald|go|process)_[a-z_]+`).FindAllString(string(b), -1) {
+		if families[name] == nil && families[strings.TrimSuffix(name, "_bucket")] == nil {
+			t.Errorf("the dashboard queries %s, which /metrics does not serve", name)
 		}
 	}
 }

@@ -5,7 +5,7 @@
 //   - the reader's own pages, reached from signed links in every message:
 //     /u/{token} unsubscribe (RFC 8058 one-click), /p/{token} preferences,
 //     /c/{token} double opt-in confirmation, and the optional /signup form;
-//   - /healthz, /readyz and /metrics (Prometheus text format).
+//   - /healthz, /readyz and /metrics (Prometheus text or OpenMetrics, client_golang).
 //
 // The package does not import herald/app: what it needs from the wiring
 // (ingest, preview, dispatch, sending the confirmation email) comes in as
@@ -128,7 +128,7 @@ func withDefaults(d Deps) Deps {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.HandleFunc("GET /metrics", s.metrics)
+	s.mux.Handle("GET /metrics", s.d.Metrics.Handler(backlog{s}))
 	s.mux.Handle("/v1/", s.api())
 
 	s.mux.HandleFunc("GET /u/{token}", s.unsubscribePage)
