@@ -10,3 +10,6 @@ func redactURL(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// RedactURL hides a password in a URL so it can be printed.
+func RedactURL(raw string) string { return redactURL(raw) }

@@ -5,27 +5,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
-
 	"github.com/spf13/cobra"
 
 	"herald/app"
-	"herald/channels/outbox"
-	"herald/digest"
 	"herald/examples"
 	"herald/internal/settable"
 	"herald/stories"
@@ -33,84 +24,120 @@ import (
 )
 
 // demoFlags are the flags of "demo".
-type demoFlags struct{ out, serve string }
+type demoFlags struct {
+	out, serve string
+	realRedis  bool // --redis-url was given on the command line
+	prefixSet  bool // so was --redis-prefix
+}
 
 func newDemoCmd(cfg *app.Config) *cobra.Command {
 	var df demoFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole pipeline on built-in data, no servers needed",
-		Long: `Run the whole pipeline on the example stories and subscribers, against an
-embedded Redis, and write every message to a folder: .eml files as SMTP would
-carry them and .json Slack payloads. It reads no HERALD_* config variable:
-it needs nothing outside.`,
+		Long: `Run the whole pipeline on the example stories and subscribers and write
+every message to a fresh folder: .eml files as SMTP would carry them and
+.json Slack payloads. The folder is emptied first if an earlier demo made
+it; any other existing, non-empty folder is refused.
+
+By default the demo runs on an embedded Redis and reads no HERALD_* config
+variable: it needs nothing outside. Given --redis-url on the command line it
+runs the same demo against that Redis, under a fresh key prefix (or the
+--redis-prefix given), and leaves the keys there to look at.`,
 		Example: `  herald demo
-  herald demo --serve 127.0.0.1:8090`,
+  herald demo --serve 127.0.0.1:8090
+  herald demo --redis-url redis://127.0.0.1:6379/15 --out demo-real`,
 		Annotations: map[string]string{noConfigEnv: "true"},
 		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			df.realRedis = cmd.Flags().Changed("redis-url")
+			df.prefixSet = cmd.Flags().Changed("redis-prefix")
 			return demo(cmd.Context(), cfg, df, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().StringVar(&df.out, "out", "demo-outbox", "folder the messages are written to")
+	cmd.Flags().StringVar(&df.out, "out", "demo-outbox", "folder the messages are written to (emptied first if an earlier demo made it)")
 	cmd.Flags().StringVar(&df.serve, "serve", "", "after the run, serve the outbox as web pages on this address (e.g. 127.0.0.1:8090)")
 	return cmd
 }
 
-func demo(ctx context.Context, cfg *app.Config, df demoFlags, stdout, stderr io.Writer) error {
-	out, serve := &df.out, &df.serve
-	mr, err := miniredis.Run()
-	if err != nil {
-		return fmt.Errorf("demo: embedded redis: %w", err)
-	}
-	defer mr.Close()
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer rdb.Close()
+// demoMarker marks a folder the demo made, so a later run may empty it.
+const demoMarker = ".herald-demo"
 
+// freshDir makes dir an empty folder the demo owns.
+func freshDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("demo: --out %s: %w", dir, err)
+	case len(entries) > 0:
+		if _, merr := os.Stat(filepath.Join(dir, demoMarker)); merr != nil {
+			return fmt.Errorf("demo: --out %s exists and was not made by the demo; choose another folder", dir)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("demo: empty %s: %w", dir, err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("demo: --out %s: %w", dir, err)
+	}
+	return os.WriteFile(filepath.Join(dir, demoMarker), []byte("made by herald demo; emptied by the next run\n"), 0o644)
+}
+
+// demoRedis is the embedded store, or the Redis named by --redis-url with
+// a fresh prefix; close releases it. where says which, for the output.
+func demoRedis(ctx context.Context, cfg *app.Config, df demoFlags) (rdb redis.UniversalClient, where string, close func(), err error) {
+	if !df.realRedis {
+		mr, err := miniredis.Run()
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("demo: embedded redis: %w", err)
+		}
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		return rdb, "embedded Redis", func() { rdb.Close(); mr.Close() }, nil
+	}
+	if rdb, err = app.OpenRedis(ctx, cfg.RedisURL); err != nil {
+		return nil, "", nil, err
+	}
+	if !df.prefixSet {
+		cfg.RedisPrefix = "herald-demo-" + randomHex(4) + ":"
+	}
+	return rdb, fmt.Sprintf("Redis at %s, keys under %q", app.RedactURL(cfg.RedisURL), cfg.RedisPrefix), func() { rdb.Close() }, nil
+}
+
+// demoConfig is the demo's own configuration.
+func demoConfig(cfg *app.Config, dir string) {
 	cfg.Secret = randomHex(32)
-	cfg.Outbox = *out
+	cfg.Outbox = dir
 	// Links point where a deployment's pages would be; the demo's embedded
 	// store ends with the run, so they are for looking at.
 	cfg.BaseURL = "https://herald.example.com"
 	cfg.UnsubMailto = "unsubscribe@news.example.com"
 	cfg.From = "Herald News <digest@news.example.com>"
+}
+
+func demo(ctx context.Context, cfg *app.Config, df demoFlags, stdout, stderr io.Writer) error {
+	if err := freshDir(df.out); err != nil {
+		return err
+	}
+	rdb, where, closeRedis, err := demoRedis(ctx, cfg, df)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	demoConfig(cfg, df.out)
 	// Subscribers sign up a week ago, stories land over the last day, and the
 	// dispatch runs now: the demo moves its clock through that history.
 	clock := settable.New(time.Now().UTC().Truncate(time.Second))
-	now := clock.Now()
 	a, err := app.New(ctx, *cfg, app.Options{RDB: rdb, Now: clock.Now, Logger: newLogger("warn", stderr)})
 	if err != nil {
 		return err
 	}
-	nStories, err := seedDemo(ctx, a, clock, now)
+	run, err := runDemo(ctx, a, clock)
 	if err != nil {
 		return err
 	}
-	chans, err := a.OpenChannels(ctx)
-	if err != nil {
-		return err
-	}
-	rec := &memRecorder{}
-	r := a.Runner(chans.ByKind)
-	r.Recorder = rec
-	st, err := r.RunOnce(ctx)
-	if err != nil {
-		return err
-	}
-	abs, _ := filepath.Abs(*out)
-	fmt.Fprintf(stdout, "Herald demo: %d stories, %d subscribers (embedded Redis, outbox channel), dispatch at %s\n\n",
-		nStories, st.Claimed, now.Format(time.RFC3339))
-	if err := printDeliveries(ctx, a, rec, abs, stdout); err != nil {
-		return err
-	}
-	showSlackPayload(rec, abs, stdout)
-	fmt.Fprintf(stdout, "\nsent %d, no stories %d, failed %d. Messages are in %s\n", st.Sent, st.Empty, st.Temporary+st.Permanent, abs)
-	fmt.Fprintln(stdout, "(.eml files open in any mail client; .json files are Slack chat.postMessage payloads)")
-	if *serve == "" {
-		fmt.Fprintln(stdout, "Look at them in a browser: go run ./cmd/herald demo --serve 127.0.0.1:8090")
-		return nil
-	}
-	return serveOutbox(ctx, *serve, *out, stdout)
+	run.where = where
+	return run.report(ctx, a, df, stdout)
 }
 
 // seedDemo loads the example data: readers and teams sign up eight days
@@ -149,91 +176,6 @@ func demoTeams() []*subscribers.Subscriber {
 			Schedule: "daily 09:00", Topics: []string{"japan", "south-korea", "china"}},
 		{Kind: subscribers.KindSlack, Name: "Washington alerts", SlackChannel: "C0USALERTS", TimeZone: "America/New_York",
 			Schedule: "instant", Topics: []string{"united-states"}},
-	}
-}
-
-// memRecorder keeps the demo's deliveries for its table.
-type memRecorder struct {
-	mu   sync.Mutex
-	list []digest.Delivery
-}
-
-func (m *memRecorder) Record(_ context.Context, d digest.Delivery) error {
-	m.mu.Lock()
-	m.list = append(m.list, d)
-	m.mu.Unlock()
-	return nil
-}
-
-func printDeliveries(ctx context.Context, a *app.App, rec *memRecorder, dir string, stdout io.Writer) error {
-	subs, _, err := a.Subs.List(ctx, "", 1000)
-	if err != nil {
-		return err
-	}
-	byID := make(map[string]*subscribers.Subscriber, len(subs))
-	for _, s := range subs {
-		byID[s.ID] = s
-	}
-	sort.Slice(rec.list, func(i, j int) bool { return rec.list[i].SubscriberID < rec.list[j].SubscriberID })
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WHO\tTIME ZONE\tSCHEDULE\tFOLLOWS\tSTORIES\tFILE")
-	for _, d := range rec.list {
-		s := byID[d.SubscriberID]
-		if s == nil {
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", destination(s), s.TimeZone, s.Schedule,
-			strings.Join(s.Topics, ","), d.Stories, outboxFile(dir, d))
-	}
-	return tw.Flush()
-}
-
-func outboxFile(dir string, d digest.Delivery) string {
-	if d.Result != "sent" {
-		return "(" + d.Result + ")"
-	}
-	ext := ".eml"
-	if d.Channel == string(subscribers.KindSlack) {
-		ext = ".json"
-	}
-	return filepath.Join(filepath.Base(dir), d.SubscriberID+"-"+d.MessageID+ext)
-}
-
-func serveOutbox(ctx context.Context, addr, dir string, stdout io.Writer) error {
-	srv := &http.Server{Addr: addr, Handler: outbox.Viewer(dir), ReadHeaderTimeout: 5 * time.Second}
-	fmt.Fprintf(stdout, "Serving the outbox on http://%s/ (Ctrl-C to stop)\n", addr)
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
-		return err
-	}
-	slog.Debug("outbox viewer stopped")
-	return nil
-}
-
-// showSlackPayload prints the first Slack message of the team digest, as
-// chat.postMessage would receive it.
-func showSlackPayload(rec *memRecorder, dir string, stdout io.Writer) {
-	for _, d := range rec.list {
-		if d.Channel != string(subscribers.KindSlack) || d.Result != "sent" {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, d.SubscriberID+"-"+d.MessageID+".json"))
-		if err != nil {
-			return
-		}
-		var payloads []json.RawMessage
-		if json.Unmarshal(b, &payloads) != nil || len(payloads) == 0 {
-			return
-		}
-		var out bytes.Buffer
-		_ = json.Indent(&out, payloads[0], "", "  ")
-		fmt.Fprintf(stdout, "\nSlack payload (1 of %d) in %s:\n%s\n", len(payloads), filepath.Base(dir)+"/"+d.SubscriberID+"-"+d.MessageID+".json", out.String())
-		return
 	}
 }
 

@@ -44,6 +44,9 @@ func TestDemoWritesValidMessages(t *testing.T) {
 	}
 	var emails, slack int
 	for _, f := range files {
+		if strings.HasPrefix(f.Name(), ".") { // the demo's marker
+			continue
+		}
 		if !strings.Contains(out, f.Name()) {
 			t.Errorf("%s is not in the demo's table", f.Name())
 		}
