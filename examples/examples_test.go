@@ -3,6 +3,7 @@ package examples_test
 import (
 	"bytes"
 	"encoding/csv"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,4 +132,17 @@ func knownTopics(t *testing.T) map[string]bool {
 		}
 	}
 	return known
+}
+
+// stories.ndjson, the README's NDJSON example, parses as NDJSON.
+func TestStoriesNDJSON(t *testing.T) {
+	f, err := os.Open("stories.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ss, err := stories.Parse(f)
+	if err != nil || len(ss) != 3 {
+		t.Fatalf("stories.ndjson: %d stories, %v", len(ss), err)
+	}
 }

@@ -1,14 +1,18 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/redis/go-redis/v9"
 
 	"herald/stories"
 	"herald/subscribers"
@@ -75,8 +79,19 @@ func apiStatus(err error) (*apiError, bool) {
 			"; it is never mailed again unless DELETE /v1/suppressions/{email} lifts that"), true
 	case errors.Is(err, subscribers.ErrExists):
 		return errorf(http.StatusConflict, CodeExists, "", "already exists: "+existsDetail(err)), true
+	case storeDown(err):
+		return errorf(http.StatusServiceUnavailable, CodeUnavailable, "", "Redis is not answering; try again"), false
 	}
 	return errorf(http.StatusInternalServerError, CodeInternal, "", "internal error; see the server log"), false
+}
+
+// storeDown reports an error that means Redis could not be reached (a
+// refused or lost connection, a timeout, an exhausted or closed pool):
+// the request may succeed later, so it is a 503, not a 500.
+func storeDown(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) ||
+		errors.Is(err, redis.ErrPoolExhausted) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // existsDetail keeps the part of an ErrExists message that says what is

@@ -88,7 +88,7 @@ func TestRedisDown(t *testing.T) {
 	if code, body := get("/p/" + tok); code != 503 || !strings.Contains(body, "try again") {
 		t.Errorf("preferences %d %s", code, body)
 	}
-	if code, body := get("/v1/subscribers/ann", "Authorization: Bearer "+testToken); code != 500 || !strings.Contains(body, CodeInternal) {
+	if code, body := get("/v1/subscribers/ann", "Authorization: Bearer "+testToken); code != 503 || !strings.Contains(body, `"code":"unavailable"`) {
 		t.Errorf("api %d %s", code, body)
 	}
 }

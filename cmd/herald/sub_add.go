@@ -17,6 +17,7 @@ import (
 type profileFlags struct {
 	email, name, tz, schedule, topics, channel, webhookFile string
 	max                                                     int
+	create                                                  bool
 }
 
 func newAddCmd(cfg *app.Config, kind subscribers.Kind) *cobra.Command {
@@ -63,6 +64,7 @@ func (p *profileFlags) register(fs *pflag.FlagSet, kind subscribers.Kind) {
 	fs.StringVar(&p.schedule, "schedule", "daily 07:00", "instant, 'daily HH:MM', 'weekly DAY HH:MM' or a cron expression")
 	fs.StringVar(&p.topics, "topics", "", "comma-separated topics to follow")
 	fs.IntVar(&p.max, "max", 0, "most stories per digest (default 10)")
+	fs.BoolVar(&p.create, "create", false, "add topics that do not exist yet to the registry")
 }
 
 func (p *profileFlags) subscriber(kind subscribers.Kind) (*subscribers.Subscriber, error) {
@@ -83,6 +85,12 @@ func (p *profileFlags) subscriber(kind subscribers.Kind) (*subscribers.Subscribe
 func addSubscriber(ctx context.Context, a *app.App, pf *profileFlags, kind subscribers.Kind, cmd *cobra.Command) error {
 	s, err := pf.subscriber(kind)
 	if err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if err := checkTopics(ctx, a, s.Topics, pf.create, cmd.ErrOrStderr()); err != nil {
 		return err
 	}
 	if err := a.Subs.Add(ctx, s); err != nil {

@@ -21,17 +21,27 @@ func newFollowCmd(cfg *app.Config, kind subscribers.Kind, op string) *cobra.Comm
 	if op == "unfollow" {
 		short = "Stop following topics"
 	}
-	return &cobra.Command{
+	var create bool
+	cmd := &cobra.Command{
 		Use:     op + " ID|EMAIL TOPIC...",
 		Short:   short,
 		Example: fmt.Sprintf("  herald %s %s %s japan \"South Korea\"", parent, op, who),
 		Args:    wantArgs(2, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withApp(cmd, cfg, func(ctx context.Context, a *app.App) error {
+				if op == "follow" {
+					if err := checkTopics(ctx, a, args[1:], create, cmd.ErrOrStderr()); err != nil {
+						return err
+					}
+				}
 				return follow(ctx, a, op, args[0], args[1:], cmd.OutOrStdout())
 			})
 		},
 	}
+	if op == "follow" {
+		cmd.Flags().BoolVar(&create, "create", false, "add topics that do not exist yet to the registry")
+	}
+	return cmd
 }
 
 func follow(ctx context.Context, a *app.App, op, who string, topics []string, stdout io.Writer) error {
