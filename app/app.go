@@ -69,7 +69,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	a.Subs = subscribers.NewStore(a.RDB, cfg.RedisPrefix, a.Now)
 	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0)
 	a.Builder = &digest.Builder{Stories: a.Stories}
-	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links}
+	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links, Web: a.WebLink}
 	return a, nil
 }
 

@@ -39,6 +39,9 @@ type Links struct {
 	Unsubscribe string // https one-click unsubscribe (RFC 8058 target)
 	Preferences string // preferences page
 	Mailto      string // mailto: unsubscribe address, "" when none is configured
+	// Web is the message's web version ("view in browser"): a signed link
+	// to the same digest as a page; "" when none is configured.
+	Web string
 }
 
 // Digest is what one subscriber receives for one window.

@@ -81,7 +81,7 @@ var parts = [nParts]struct {
 	key  keyKind
 }{
 	bodyHTML:   {"story-body", true, byStory},
-	titleHTML:  {"story-title", true, byStory},
+	titleHTML:  {"story-title", true, byStoryRank},
 	topicsHTML: {"story-topics", true, byTopics},
 	dateHTML:   {"story-date", true, byPublished},
 	bodyText:   {"story-body", false, byStory},
@@ -414,7 +414,7 @@ func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, err
 		}
 		v.parts[p] = string(b)
 	}
-	v.subject, v.preheader = line(st.Headline, subjectHeadlineRunes), line(st.Summary, preheaderRunes)
+	v.preheader = line(st.Summary, preheaderRunes)
 	v.ahead = true
 	return v, nil
 }
@@ -474,7 +474,7 @@ func (f *fragments) put(k fragKey, v StoryView) {
 
 // viewBytes is about the memory a cached story view holds.
 func viewBytes(v StoryView) int {
-	n := len(v.Headline) + len(v.URL) + len(v.subject) + len(v.preheader) + 256
+	n := len(v.Headline) + len(v.URL) + len(v.preheader) + 256
 	for _, p := range v.parts {
 		n += len(p)
 	}

@@ -22,6 +22,7 @@ const (
 	slackLinkChars    = 1000   // a longer URL is left unlinked
 	slackHeadlineChar = 600
 	slackListChars    = 300 // the outlets line, the topics line
+	slackBlurbRunes   = 600 // a story's summary
 )
 
 // payload is one chat.postMessage body without "channel": the channel
@@ -46,7 +47,7 @@ func (s *Set) RenderSlack(d *digest.Digest) ([]json.RawMessage, error) {
 	if d == nil {
 		return nil, ErrNilDigest
 	}
-	v := s.newView(d, layout{blurb: blurbRunes, outlets: maxParts})
+	v := s.newView(d, layout{blurb: slackBlurbRunes, outlets: maxParts})
 	if instant(d.Subscriber) && len(v.Stories) > 0 {
 		return marshalAll(s.alerts(v))
 	}

@@ -58,12 +58,8 @@ import (
 	"herald/digest"
 )
 
-// Limits on the email's header lines, in runes.
-const (
-	subjectRunes         = 150
-	subjectHeadlineRunes = 120
-	preheaderRunes       = 110
-)
+// preheaderRunes bounds a preheader made of a summary.
+const preheaderRunes = 110
 
 // htmlBudget is the HTML size above which the email drops its lead story.
 const htmlBudget = 95_000
@@ -85,6 +81,12 @@ type Options struct {
 	// LeadStories is how many of the top stories an email shows in full:
 	// zero means DefaultLeadStories, a negative number none.
 	LeadStories int
+	// PostalAddress is the sender's postal address, shown in every email's
+	// footer (CAN-SPAM asks for one); "" shows none.
+	PostalAddress string
+	// Breaking is the word an instant alert's subject starts with
+	// ("Breaking: …"); "Breaking" when empty.
+	Breaking string
 }
 
 func (o Options) withDefaults() Options {
@@ -94,6 +96,10 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Breaking = oneLine(o.Breaking); o.Breaking == "" {
+		o.Breaking = defaultBreaking
+	}
+	o.PostalAddress = oneLine(o.PostalAddress)
 	switch {
 	case o.LeadStories == 0:
 		o.LeadStories = DefaultLeadStories
@@ -234,7 +240,7 @@ func (s *Set) finish(v *View, html []byte, f *fragments) (*digest.Rendered, erro
 		return nil, err
 	}
 	return &digest.Rendered{
-		Subject:   firstNonEmpty(line(string(subject), subjectRunes), v.SiteName),
+		Subject:   firstNonEmpty(line(string(subject), subjectMax), v.SiteName),
 		Preheader: v.Preheader,
 		Text:      tidyText(text),
 		HTML:      html,
