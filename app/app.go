@@ -54,7 +54,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	if a.Logger == nil {
 		a.Logger = slog.Default()
 	}
-	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL})
+	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL, PostalAddress: cfg.PostalAddress, Breaking: cfg.BreakingWord})
 	if err != nil {
 		return nil, err
 	}
