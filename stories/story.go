@@ -18,6 +18,7 @@ type Story struct {
 	Analysis    []Analysis `json:"analysis,omitempty"`
 	Sources     []Source   `json:"sources,omitempty"`
 	Background  string     `json:"background,omitempty"` // "How we got here"
+	Image       string     `json:"image,omitempty"`      // the story's picture (absolute http(s) URL), optional
 	Questions   []Question `json:"questions,omitempty"`  // "Go deeper"
 	Topics      []Topic    `json:"topics"`
 	PublishedAt time.Time  `json:"published_at"`

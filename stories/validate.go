@@ -59,6 +59,7 @@ func (s *Story) Validate() error {
 		s.validateAnalysis,
 		s.validateSources,
 		func() error { return checkBody("background", s.Background, MaxBodyLen, false) },
+		func() error { return checkURL("image", s.Image, false) },
 		s.validateQuestions,
 		s.validateTopics,
 	}

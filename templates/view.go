@@ -84,6 +84,7 @@ type StoryView struct {
 	Full      bool
 	Headline  string
 	URL       string   // "" when the story's URL is not http(s)
+	Image     string   // the story's picture, "" when none or not http(s)
 	Topics    []string // names of the followed topics it matched
 	Published string
 	Summary   []string // "What's happened", in paragraphs
@@ -220,6 +221,7 @@ func storyBase(st *stories.Story, full bool, l layout) StoryView {
 		Full:     full,
 		Headline: line(st.Headline, headlineRunes),
 		URL:      safeURL(st.URL),
+		Image:    safeURL(st.Image),
 	}
 	if !full {
 		v.Summary, v.Cut = paragraphs(st.Summary, l.blurb)
