@@ -62,6 +62,10 @@ const (
 	titleText
 	topicsText
 	dateText
+	entryHTML
+	entryTopicsHTML
+	entryText
+	entryTopicsText
 	nParts
 )
 
@@ -88,6 +92,11 @@ var parts = [nParts]struct {
 	titleText:  {"story-title", false, byStoryRank},
 	topicsText: {"story-topics", false, byTopics},
 	dateText:   {"story-date", false, byPublished},
+	// The story's entry in "In this digest", and its topics there.
+	entryHTML:       {"entry", true, byStoryRank},
+	entryTopicsHTML: {"entry-topics", true, byTopics},
+	entryText:       {"entry", false, byStoryRank},
+	entryTopicsText: {"entry-topics", false, byTopics},
 }
 
 // fragments is the fast way: the clones, the plain part templates and the
