@@ -63,6 +63,8 @@ const (
 	topicsText
 	dateText
 	entryHTML
+	entryLinkHTML
+	anchorHTML
 	entryTopicsHTML
 	entryText
 	entryTopicsText
@@ -77,6 +79,7 @@ const (
 	byStoryRank                // and the rank
 	byTopics                   // the matched topics' names
 	byPublished                // the publication time as shown
+	byRank                     // the rank only
 )
 
 var parts = [nParts]struct {
@@ -85,7 +88,7 @@ var parts = [nParts]struct {
 	key  keyKind
 }{
 	bodyHTML:   {"story-body", true, byStory},
-	titleHTML:  {"story-title", true, byStoryRank},
+	titleHTML:  {"story-title", true, byStory},
 	topicsHTML: {"story-topics", true, byTopics},
 	dateHTML:   {"story-date", true, byPublished},
 	bodyText:   {"story-body", false, byStory},
@@ -93,7 +96,9 @@ var parts = [nParts]struct {
 	topicsText: {"story-topics", false, byTopics},
 	dateText:   {"story-date", false, byPublished},
 	// The story's entry in "In this digest", and its topics there.
-	entryHTML:       {"entry", true, byStoryRank},
+	entryHTML:       {"entry", true, byStory},
+	entryLinkHTML:   {"entry-link", true, byRank},
+	anchorHTML:      {"anchor", true, byRank},
 	entryTopicsHTML: {"entry-topics", true, byTopics},
 	entryText:       {"entry", false, byStoryRank},
 	entryTopicsText: {"entry-topics", false, byTopics},
@@ -396,6 +401,8 @@ func (f *fragments) storyView(rank int, it digest.Item, full bool, l layout, loc
 		switch spec.key {
 		case byStoryRank:
 			sk.k, sk.rank = k, rank
+		case byRank:
+			sk.rank = rank
 		case byTopics:
 			sk.s = topics
 		case byPublished:
