@@ -3,6 +3,8 @@ package templates
 import (
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -147,7 +149,7 @@ func topicViews(d *digest.Digest) []TopicView {
 				tv.Name = topicName(t)
 			}
 			if tv.Description == "" {
-				tv.Description = line(firstNonEmpty(t.Description, storyTopicDesc(it.Story, t.Slug)), topicDescRunes)
+				tv.Description = topicDesc(firstNonEmpty(t.Description, storyTopicDesc(it.Story, t.Slug)))
 			}
 			desc[t.Slug] = tv
 		}
@@ -161,6 +163,25 @@ func topicViews(d *digest.Digest) []TopicView {
 	}
 	return out
 }
+
+// topicDesc is a topic's description on one line, cut to topicDescRunes;
+// topics are few and every digest describes some, so the work is kept
+// (like topicName's) for up to maxTopicLines descriptions.
+func topicDesc(desc string) string {
+	if v, ok := topicDescs.Load(desc); ok {
+		return v.(string)
+	}
+	out := line(desc, topicDescRunes)
+	if topicDescsN.Add(1) <= maxTopicLines {
+		topicDescs.Store(desc, out)
+	}
+	return out
+}
+
+var (
+	topicDescs  sync.Map // description -> line(description, topicDescRunes)
+	topicDescsN atomic.Int64
+)
 
 func storyTopicDesc(st *stories.Story, slug string) string {
 	for _, t := range st.Topics {

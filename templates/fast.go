@@ -63,11 +63,8 @@ const (
 	topicsText
 	dateText
 	entryHTML
-	entryLinkHTML
 	anchorHTML
-	entryTopicsHTML
 	entryText
-	entryTopicsText
 	nParts
 )
 
@@ -80,6 +77,7 @@ const (
 	byTopics                   // the matched topics' names
 	byPublished                // the publication time as shown
 	byRank                     // the rank only
+	byEntry                    // the story, the rank and the matched topics' names
 )
 
 var parts = [nParts]struct {
@@ -95,13 +93,10 @@ var parts = [nParts]struct {
 	titleText:  {"story-title", false, byStoryRank},
 	topicsText: {"story-topics", false, byTopics},
 	dateText:   {"story-date", false, byPublished},
-	// The story's entry in "In this digest", and its topics there.
-	entryHTML:       {"entry", true, byStory},
-	entryLinkHTML:   {"entry-link", true, byRank},
-	anchorHTML:      {"anchor", true, byRank},
-	entryTopicsHTML: {"entry-topics", true, byTopics},
-	entryText:       {"entry", false, byStoryRank},
-	entryTopicsText: {"entry-topics", false, byTopics},
+	// The story's entry in "In this digest", and its anchor.
+	entryHTML:  {"entry", true, byEntry},
+	anchorHTML: {"anchor", true, byRank},
+	entryText:  {"entry", false, byEntry},
 }
 
 // fragments is the fast way: the clones, the plain part templates and the
@@ -403,6 +398,8 @@ func (f *fragments) storyView(rank int, it digest.Item, full bool, l layout, loc
 			sk.k, sk.rank = k, rank
 		case byRank:
 			sk.rank = rank
+		case byEntry:
+			sk.k, sk.rank, sk.s = k, rank, topics
 		case byTopics:
 			sk.s = topics
 		case byPublished:
