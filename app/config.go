@@ -53,6 +53,9 @@ type Config struct {
 	ShutdownGrace   time.Duration
 	LogLevel        string
 
+	// The digest's sender details.
+	PostalAddress string // shown in every email's footer (CAN-SPAM); warned about when unset
+	BreakingWord  string // an instant alert's subject starts with it: "Breaking: …"
 	// The operator's defaults (cmd/herald).
 	FirstLookback time.Duration // how far a new subscriber's first digest reaches back
 }
@@ -81,6 +84,7 @@ func DefaultConfig() Config {
 		BounceThreshold: 1,
 		ShutdownGrace:   30 * time.Second,
 		LogLevel:        "info",
+		BreakingWord:    "Breaking",
 		FirstLookback:   24 * time.Hour,
 	}
 }
@@ -128,6 +132,8 @@ func (c *Config) settings() []setting {
 		{name: "bounce-threshold", usage: "hard bounces before an address is suppressed", num: &c.BounceThreshold},
 		{name: "shutdown-grace", usage: "time for in-flight sends at shutdown", dur: &c.ShutdownGrace},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{name: "postal-address", usage: "the sender's postal address, shown in every email's footer", str: &c.PostalAddress},
+		{name: "breaking-word", usage: "the word an instant alert's subject starts with (Breaking: …)", str: &c.BreakingWord},
 		{name: "first-lookback", usage: "a new subscriber's first digest holds stories ingested this long before sign-up (0: from sign-up)", dur: &c.FirstLookback},
 	}
 }

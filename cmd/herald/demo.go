@@ -26,8 +26,9 @@ import (
 // demoFlags are the flags of "demo".
 type demoFlags struct {
 	out, serve string
-	realRedis  bool // --redis-url was given on the command line
-	prefixSet  bool // so was --redis-prefix
+	shots      string // folder for screenshots of the richest digest
+	realRedis  bool   // --redis-url was given on the command line
+	prefixSet  bool   // so was --redis-prefix
 }
 
 func newDemoCmd(cfg *app.Config) *cobra.Command {
@@ -56,6 +57,7 @@ runs the same demo against that Redis, under a fresh key prefix (or the
 		},
 	}
 	cmd.Flags().StringVar(&df.out, "out", "demo-outbox", "folder the messages are written to (emptied first if an earlier demo made it)")
+	cmd.Flags().StringVar(&df.shots, "screenshots", "", "after the run, write screenshots of the richest digest (600/375 px, light/dark) and its web version here (needs /usr/bin/chromium)")
 	cmd.Flags().StringVar(&df.serve, "serve", "", "after the run, serve the outbox as web pages on this address (e.g. 127.0.0.1:8090)")
 	return cmd
 }

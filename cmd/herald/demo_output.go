@@ -20,6 +20,7 @@ import (
 	"herald/channels/outbox"
 	"herald/digest"
 	"herald/internal/settable"
+	"herald/internal/shots"
 	"herald/subscribers"
 )
 
@@ -65,6 +66,11 @@ func (run *demoRun) report(ctx context.Context, a *app.App, df demoFlags, stdout
 	st := run.st
 	fmt.Fprintf(stdout, "\nsent %d, no stories %d, failed %d. Messages are in %s (emptied at each demo run)\n", st.Sent, st.Empty, st.Temporary+st.Permanent, abs)
 	fmt.Fprintln(stdout, "(.eml files open in any mail client; .json files are Slack chat.postMessage payloads)")
+	if df.shots != "" {
+		if err := writeShots(ctx, a, run.rec, abs, df.shots, stdout); err != nil {
+			return err
+		}
+	}
 	if df.serve == "" {
 		fmt.Fprintf(stdout, "Look at them in a browser: go run ./cmd/herald demo --out %s --serve 127.0.0.1:8090\n", df.out)
 		return nil
@@ -106,6 +112,24 @@ func printDeliveries(ctx context.Context, a *app.App, rec *memRecorder, dir stri
 			strings.Join(s.Topics, ","), d.Stories, outboxFile(dir, d))
 	}
 	return tw.Flush()
+}
+
+// writeShots screenshots the email of the delivery with the most stories.
+func writeShots(ctx context.Context, a *app.App, rec *memRecorder, dir, shotsDir string, stdout io.Writer) error {
+	var best *digest.Delivery
+	for i, d := range rec.list {
+		if d.Channel == string(subscribers.KindEmail) && d.Result == "sent" && (best == nil || d.Stories > best.Stories) {
+			best = &rec.list[i]
+		}
+	}
+	if best == nil {
+		return fmt.Errorf("demo: no email to screenshot")
+	}
+	paths, err := shots.Demo(ctx, shotsDir, filepath.Join(dir, best.SubscriberID+"-"+best.MessageID+".eml"), a.WebVersion)
+	for _, p := range paths {
+		fmt.Fprintln(stdout, "screenshot:", p)
+	}
+	return err
 }
 
 func outboxFile(dir string, d digest.Delivery) string {
