@@ -13,6 +13,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"herald/internal/rediscluster"
+	"herald/internal/redistest"
 	"herald/internal/smtptest"
 	"herald/stories"
 	"herald/subscribers"
@@ -26,8 +28,10 @@ const prefix = "e2e:"
 // settings every herald process of the scenario gets.
 type rig struct {
 	t        *testing.T
-	redis    *redisServer
-	rdb      *redis.Client
+	redis    *redisServer          // nil on a cluster rig
+	cluster  *rediscluster.Cluster // nil on a single-server rig
+	rdb      redis.UniversalClient
+	url      string // HERALD_REDIS_URL
 	sink     *smtptest.Server
 	smtpAddr string
 	now      time.Time // the scenario's start: sign-ups an hour before, stories 45 minutes before
@@ -40,7 +44,7 @@ func newRig(t *testing.T, durable bool) *rig {
 	t.Helper()
 	r := &rig{t: t, now: time.Now().UTC().Truncate(time.Millisecond)}
 	r.redis = startRedis(t, durable)
-	r.rdb = r.redis.Client()
+	r.rdb, r.url = r.redis.Client(), r.redis.URL()
 	r.startSink()
 	return r
 }
@@ -67,7 +71,7 @@ func (r *rig) env(extra ...string) []string {
 		}
 	}
 	env = append(env,
-		"HERALD_REDIS_URL="+r.redis.URL(),
+		"HERALD_REDIS_URL="+r.url,
 		"HERALD_REDIS_PREFIX="+prefix,
 		"HERALD_SMTP_URL=smtp://"+r.smtpAddr+"?tls=none",
 		"HERALD_FROM=Herald <herald@example.com>",
@@ -229,10 +233,34 @@ func (r *rig) subscriber(addr string) *subscribers.Subscriber {
 // pending is how many due-set entries fall within the next ten minutes:
 // subscribers due, claimed (their lease end) or waiting to retry. Zero
 // means every seeded subscriber was settled: sent (next due tomorrow),
-// bounced or failed (out of the due set).
+// bounced or failed (out of the due set). It counts every due shard on
+// every master.
 func (r *rig) pending(ctx context.Context) (int64, error) {
 	upTo := strconv.FormatInt(time.Now().Add(10*time.Minute).UnixMilli(), 10)
-	return r.rdb.ZCount(ctx, prefix+"due", "-inf", upTo).Result()
+	keys, err := dueKeys(ctx, r.rdb)
+	var n int64
+	for _, k := range keys {
+		if err != nil {
+			break
+		}
+		var c int64
+		c, err = r.rdb.ZCount(ctx, k, "-inf", upTo).Result()
+		n += c
+	}
+	return n, err
+}
+
+// dueKeys are the due set's keys: prefix+"due" and its shards
+// prefix+"due:{tag}", found on every master.
+func dueKeys(ctx context.Context, rdb redis.UniversalClient) ([]string, error) {
+	keys, err := redistest.ScanAll(ctx, rdb, prefix+"due*")
+	var out []string
+	for _, k := range keys {
+		if k == prefix+"due" || strings.HasPrefix(k, prefix+"due:{") {
+			out = append(out, k)
+		}
+	}
+	return out, err
 }
 
 // waitSettled waits until nothing is pending, failing after limit.
