@@ -122,10 +122,7 @@ func (r *rig) dueMembersOn(ctx context.Context, master *rediscluster.Node) []str
 func (r *rig) cutOffReplica(master *rediscluster.Node) *rediscluster.Node {
 	r.t.Helper()
 	ctx := context.Background()
-	replica, err := r.cluster.ReplicaOf(ctx, master)
-	if err != nil || replica == nil {
-		r.t.Fatalf("replica of %s: %v (none found)", master.Addr, err)
-	}
+	replica := r.replicaOf(master)
 	if err := replica.Pause(); err != nil {
 		r.t.Fatal(err)
 	}

@@ -154,3 +154,14 @@ func (c *Cluster) anyRunning() *Node {
 	}
 	return c.Nodes[0]
 }
+
+// ID is the node's cluster ID (CLUSTER MYID).
+func (n *Node) ID(ctx context.Context) (string, error) {
+	rdb := n.Client()
+	defer rdb.Close()
+	id, err := rdb.Do(ctx, "CLUSTER", "MYID").Text()
+	if err != nil {
+		return "", fmt.Errorf("rediscluster: CLUSTER MYID on %s: %w", n.Addr, err)
+	}
+	return id, nil
+}
