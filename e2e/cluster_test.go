@@ -112,14 +112,19 @@ func TestScenario10ClusterReshard(t *testing.T) {
 	rng := newRand(t)
 	r.seedStories("Japan", 3)
 	want := r.seedReadersLater(clusterReaders)
-	procs := r.threeHeralds()
+	// One worker a process: the dispatch must outlast the reshard's seconds.
+	procs := r.threeHeralds("HERALD_WORKERS=1", "HERALD_SMTP_POOL=1", "HERALD_BATCH_SIZE=20")
 	r.markDue(want)
-	waitCount(t, r, clusterReaders*(15+rng.IntN(26))/100)
+	waitCount(t, r, clusterReaders*(5+rng.IntN(16))/100) // 5-20% sent
 	from, _ := r.busiestDueMaster()
-	start := time.Now()
+	start, before := time.Now(), r.sink.Count()
 	r.reshard(from, r.otherMaster(from), 16384/3)
-	t.Logf("resharded %d slots from %s in %v with %d of %d messages received", 16384/3, from.Addr,
-		time.Since(start).Round(time.Millisecond), r.sink.Count(), clusterReaders)
+	after := r.sink.Count()
+	t.Logf("resharded %d slots from %s in %v while %d of %d messages went out (%d to %d)", 16384/3, from.Addr,
+		time.Since(start).Round(time.Millisecond), after-before, clusterReaders, before, after)
+	if after >= clusterReaders {
+		t.Fatalf("every reader was sent before the reshard ended: it did not happen mid-run")
+	}
 	r.waitSettled(3 * time.Minute)
 	for _, h := range procs {
 		h.stop()

@@ -14,7 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"herald/internal/rediscluster"
-	"herald/internal/redistest"
 	"herald/internal/smtptest"
 	"herald/stories"
 	"herald/subscribers"
@@ -253,7 +252,7 @@ func (r *rig) pending(ctx context.Context) (int64, error) {
 // dueKeys are the due set's keys: prefix+"due" and its shards
 // prefix+"due:{tag}", found on every master.
 func dueKeys(ctx context.Context, rdb redis.UniversalClient) ([]string, error) {
-	keys, err := redistest.ScanAll(ctx, rdb, prefix+"due*")
+	keys, err := rediscluster.ScanAll(ctx, rdb, prefix+"due*")
 	var out []string
 	for _, k := range keys {
 		if k == prefix+"due" || strings.HasPrefix(k, prefix+"due:{") {

@@ -2,12 +2,11 @@ package redistest
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+
+	"herald/internal/rediscluster"
 )
 
 // URL is a HERALD_REDIS_URL naming the package's Redis, for tests that start
@@ -31,53 +30,18 @@ func URL(tb testing.TB) string {
 // makes a "nothing was written" check pass without checking.
 func Keys(tb testing.TB, rdb redis.UniversalClient, pattern string) []string {
 	tb.Helper()
-	keys, err := ScanAll(context.Background(), rdb, pattern)
+	keys, err := rediscluster.ScanAll(context.Background(), rdb, pattern)
 	if err != nil {
 		tb.Fatalf("redistest: keys %q: %v", pattern, err)
 	}
 	return keys
 }
 
-// ScanAll is Keys without a test: the keys matching pattern on every master
-// (or the one server), sorted.
-func ScanAll(ctx context.Context, rdb redis.UniversalClient, pattern string) ([]string, error) {
-	cc, ok := rdb.(*redis.ClusterClient)
-	if !ok {
-		keys, err := scanNode(ctx, rdb, pattern)
-		sort.Strings(keys)
-		return keys, err
-	}
-	var mu sync.Mutex
-	var all []string
-	err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-		keys, err := scanNode(ctx, node, pattern)
-		mu.Lock()
-		all = append(all, keys...)
-		mu.Unlock()
-		return err
-	})
-	sort.Strings(all)
-	return all, err
-}
-
-// scanNode lists the keys matching pattern on one node.
-func scanNode(ctx context.Context, rdb redis.Cmdable, pattern string) ([]string, error) {
-	var keys []string
-	iter := rdb.Scan(ctx, 0, pattern, 1000).Iterator()
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		return keys, fmt.Errorf("scan %q: %w", pattern, err)
-	}
-	return keys, nil
-}
-
 // deletePrefix deletes the prefix's keys on every master, one key a
 // command: a multi-key DEL across slots is refused (CROSSSLOT) on a cluster.
 func deletePrefix(rdb redis.UniversalClient, prefix string) {
 	ctx := context.Background()
-	keys, _ := ScanAll(ctx, rdb, prefix+"*")
+	keys, _ := rediscluster.ScanAll(ctx, rdb, prefix+"*")
 	for _, k := range keys {
 		rdb.Del(ctx, k)
 	}
