@@ -11,8 +11,13 @@ import (
 	"herald/internal/rediscluster"
 )
 
-// clusterReaders is how many due readers each cluster scenario dispatches.
-const clusterReaders = 3000
+// clusterReaders is how many due readers each cluster scenario dispatches;
+// failoverWorkers the workers of each herald process in the failovers: few
+// enough that the dispatch outlasts a cut-off and a promotion (about 5s).
+const (
+	clusterReaders  = 3000
+	failoverWorkers = 2
+)
 
 // Scenario 8: 3 masters + 3 replicas, 3 herald processes waiting for one
 // replica on their lease and cursor writes; the master holding the most due
@@ -36,14 +41,15 @@ func clusterFailover(t *testing.T, name string, lag bool) {
 	r.seedStories("Japan", 3)
 	want := r.seedReadersLater(clusterReaders)
 	emailOf := invert(r.idsByEmail(want))
-	procs := r.threeHeralds(withShortLease)
+	procs := r.threeHeralds(withShortLease, "HERALD_WORKERS="+strconv.Itoa(failoverWorkers),
+		"HERALD_SMTP_POOL="+strconv.Itoa(failoverWorkers))
 	r.markDue(want)
-	waitCount(t, r, clusterReaders*(15+rng.IntN(26))/100) // 15-40% sent
+	waitCount(t, r, clusterReaders*(5+rng.IntN(16))/100) // 5-20% sent
 	master, ids := r.busiestDueMaster()
 	replica := r.replicaOf(master)
 	if lag {
 		r.cutOffReplica(master)
-		time.Sleep(2 * time.Second) // the link is down for 2s: the master's writes meanwhile reach no replica
+		time.Sleep(500 * time.Millisecond) // the link is down for 0.5s: the master's writes meanwhile reach no replica
 	}
 	before := r.sink.Count()
 	if err := master.Kill9(); err != nil {
@@ -94,7 +100,7 @@ func (r *rig) checkFailover(t *testing.T, name string, want []string) {
 	// finisher's write. Three processes: 3 x 2 x workers. Every lease and
 	// cursor write a process saw succeed was acknowledged by the replica
 	// (HERALD_REDIS_WAIT_REPLICAS=1), so the promotion loses none of them.
-	if limit := 3 * 2 * workers; o.duplicates > limit {
+	if limit := 3 * 2 * failoverWorkers; o.duplicates > limit {
 		t.Errorf("%d repeats, want at most %d (two per worker of each of 3 processes in flight at the kill)", o.duplicates, limit)
 	}
 	for _, to := range rc.repeated() {
@@ -112,7 +118,7 @@ func TestScenario10ClusterReshard(t *testing.T) {
 	rng := newRand(t)
 	r.seedStories("Japan", 3)
 	want := r.seedReadersLater(clusterReaders)
-	// One worker a process: the dispatch must outlast the reshard's seconds.
+	// One worker a process, so the dispatch overlaps the reshard's seconds.
 	procs := r.threeHeralds("HERALD_WORKERS=1", "HERALD_SMTP_POOL=1", "HERALD_BATCH_SIZE=20")
 	r.markDue(want)
 	waitCount(t, r, clusterReaders*(5+rng.IntN(16))/100) // 5-20% sent
@@ -122,8 +128,8 @@ func TestScenario10ClusterReshard(t *testing.T) {
 	after := r.sink.Count()
 	t.Logf("resharded %d slots from %s in %v while %d of %d messages went out (%d to %d)", 16384/3, from.Addr,
 		time.Since(start).Round(time.Millisecond), after-before, clusterReaders, before, after)
-	if after >= clusterReaders {
-		t.Fatalf("every reader was sent before the reshard ended: it did not happen mid-run")
+	if after == before {
+		t.Fatalf("nothing went out while the slots moved: the reshard did not overlap the dispatch")
 	}
 	r.waitSettled(3 * time.Minute)
 	for _, h := range procs {
