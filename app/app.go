@@ -38,6 +38,9 @@ type Options struct {
 	RDB    redis.UniversalClient
 	Now    func() time.Time
 	Logger *slog.Logger
+	// SkipLayoutCheck opens a store without checking its key layout (for
+	// herald migrate, which converts it).
+	SkipLayoutCheck bool
 }
 
 // New connects to Redis (unless given a client), loads the templates and
@@ -66,8 +69,15 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		a.ownRDB = true
 	}
 	a.Stories = stories.NewStore(a.RDB, cfg.RedisPrefix, stories.Options{Now: a.Now, Retention: cfg.Retention})
-	a.Subs = subscribers.NewStore(a.RDB, cfg.RedisPrefix, a.Now)
-	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0)
+	a.Subs = subscribers.NewStore(a.RDB, cfg.RedisPrefix, a.Now,
+		subscribers.WithShards(cfg.RedisShards), subscribers.WithWait(cfg.WaitReplicas, cfg.WaitTimeout))
+	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0, cfg.RedisShards)
+	if !opts.SkipLayoutCheck {
+		if err := a.Subs.CheckLayout(ctx); err != nil {
+			_ = a.Close()
+			return nil, err
+		}
+	}
 	a.Builder = &digest.Builder{Stories: a.Stories}
 	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links}
 	return a, nil

@@ -236,7 +236,7 @@ func TestTeamsCLI(t *testing.T) {
 func TestDeliveriesAndStatus(t *testing.T) {
 	url := redistest.URL(t)
 	rdb, prefix := redistest.Client(t)
-	log := digest.NewRedisLog(rdb, prefix, 0)
+	log := digest.NewRedisLog(rdb, prefix, 0, 0)
 	now := time.Now()
 	for i, res := range []string{"sent", "permanent", "sent", "temporary"} {
 		err := log.Record(context.Background(), digest.Delivery{SubscriberID: fmt.Sprintf("sub%d", i), MessageID: fmt.Sprintf("m%d", i),
