@@ -41,7 +41,11 @@ func clusterFailover(t *testing.T, name string, lag bool) {
 	r.seedStories("Japan", 3)
 	want := r.seedReadersLater(clusterReaders)
 	emailOf := invert(r.idsByEmail(want))
-	procs := r.threeHeralds(withShortLease, "HERALD_WORKERS="+strconv.Itoa(failoverWorkers),
+	// The lease is the default minute: it must outlast a promotion (about
+	// 5s) and the completion retries that follow it. With the 5s least
+	// lease, leases ran out mid-failover and every reader whose cursor
+	// write had not reached the replica was claimed and sent again.
+	procs := r.threeHeralds("HERALD_WORKERS="+strconv.Itoa(failoverWorkers),
 		"HERALD_SMTP_POOL="+strconv.Itoa(failoverWorkers))
 	r.markDue(want)
 	waitCount(t, r, clusterReaders*(5+rng.IntN(16))/100) // 5-20% sent
