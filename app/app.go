@@ -57,7 +57,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	if a.Logger == nil {
 		a.Logger = slog.Default()
 	}
-	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL})
+	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL, PostalAddress: cfg.PostalAddress, Breaking: cfg.BreakingWord})
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		}
 	}
 	a.Builder = &digest.Builder{Stories: a.Stories}
-	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links}
+	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links, Web: a.WebLink}
 	return a, nil
 }
 

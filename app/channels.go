@@ -58,6 +58,9 @@ func (a *App) OpenChannels(ctx context.Context) (*Channels, error) {
 		_ = sender.Close()
 		return nil, err
 	}
+	if a.Cfg.PostalAddress == "" {
+		a.Logger.Warn("HERALD_POSTAL_ADDRESS is not set: emails go out without the sender's postal address that CAN-SPAM and bulk-sender rules ask for")
+	}
 	sl := slack.New(slack.Config{Token: a.Cfg.SlackToken, APIURL: a.Cfg.SlackAPIURL}, a.Logger)
 	return &Channels{
 		ByKind: map[subscribers.Kind]digest.Channel{subscribers.KindEmail: sender, subscribers.KindSlack: sl},

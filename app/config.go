@@ -51,6 +51,10 @@ type Config struct {
 	BounceThreshold int
 	ShutdownGrace   time.Duration
 	LogLevel        string
+
+	// The digest's sender details.
+	PostalAddress string // shown in every email's footer (CAN-SPAM); warned about when unset
+	BreakingWord  string // an instant alert's subject starts with it: "Breaking: …"
 }
 
 // DefaultConfig is the configuration before flags and environment.
@@ -77,6 +81,7 @@ func DefaultConfig() Config {
 		BounceThreshold: 1,
 		ShutdownGrace:   30 * time.Second,
 		LogLevel:        "info",
+		BreakingWord:    "Breaking",
 	}
 }
 
@@ -123,6 +128,8 @@ func (c *Config) settings() []setting {
 		{name: "bounce-threshold", usage: "hard bounces before an address is suppressed", num: &c.BounceThreshold},
 		{name: "shutdown-grace", usage: "time for in-flight sends at shutdown", dur: &c.ShutdownGrace},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{name: "postal-address", usage: "the sender's postal address, shown in every email's footer", str: &c.PostalAddress},
+		{name: "breaking-word", usage: "the word an instant alert's subject starts with (Breaking: …)", str: &c.BreakingWord},
 	}
 }
 

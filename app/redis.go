@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"herald/internal/redisstate"
 )
 
 // ClusterReload is how often a cluster client re-reads the slot map even
@@ -95,7 +97,7 @@ func OpenRedis(ctx context.Context, rawURL string) (redis.UniversalClient, error
 	}
 	checkCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := RedisReady(checkCtx, rdb); err != nil {
+	if err := redisstate.Ready(checkCtx, rdb); err != nil {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("cannot reach Redis at %s (HERALD_REDIS_URL=%s): %v; start redis-server or point HERALD_REDIS_URL at a running one",
 			redisAddrs(rawURL), redactURL(rawURL), err)
@@ -110,29 +112,6 @@ func redisAddrs(rawURL string) string {
 		return "?"
 	}
 	return strings.Join(append([]string{u.Host}, u.Query()["addr"]...), ",")
-}
-
-// RedisReady reports whether Redis can serve Herald: a single node or a
-// Sentinel's primary answers PING; every master of a cluster says
-// cluster_state:ok (every slot served).
-func RedisReady(ctx context.Context, rdb redis.UniversalClient) error {
-	cc, ok := rdb.(*redis.ClusterClient)
-	if !ok {
-		return rdb.Ping(ctx).Err()
-	}
-	if err := cc.Ping(ctx).Err(); err != nil {
-		return err
-	}
-	return cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-		info, err := node.ClusterInfo(ctx).Result()
-		if err != nil {
-			return fmt.Errorf("%s: %w", node.Options().Addr, err)
-		}
-		if !strings.Contains(info, "cluster_state:ok") {
-			return fmt.Errorf("%s: cluster state is not ok (not every slot is served)", node.Options().Addr)
-		}
-		return nil
-	})
 }
 
 // RouteRedisLogs sends go-redis's own log lines (dial retries and the like)

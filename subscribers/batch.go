@@ -81,7 +81,7 @@ func (st *Store) syncOrFail(ctx context.Context, ids []string, errs []error, op 
 
 // CompleteMany does Complete for each of cs: the complete scripts in one
 // pipelined round trip, then the due-shard changes of all of them in one
-// more (a ZADD and a ZREM a shard), then the wait for the replicas (when
+// more (one ZADD a shard), then the wait for the replicas (when
 // the store waits). errs[i] is cs[i]'s error, as Complete would return it;
 // ErrNotDurable says the cursor moved but the replicas did not confirm it,
 // and Sync may be called again for it.
@@ -120,7 +120,6 @@ func (st *Store) CompleteMany(ctx context.Context, cs []Completion) []error {
 // dueMove is what changes in one due shard.
 type dueMove struct {
 	add []redis.Z
-	rem []any
 }
 
 // queueMove notes id's due change in its shard's move.
@@ -131,11 +130,7 @@ func (st *Store) queueMove(moves map[string]*dueMove, id string, status Status, 
 		m = &dueMove{}
 		moves[key] = m
 	}
-	if status != StatusActive || due == 0 {
-		m.rem = append(m.rem, id)
-	} else {
-		m.add = append(m.add, redis.Z{Score: float64(due), Member: id})
-	}
+	m.add = append(m.add, redis.Z{Score: dueScore(status, due), Member: id})
 }
 
 // finished reads a lease-ending script's reply {code, status, due ms}.
@@ -170,12 +165,7 @@ func (st *Store) moveDue(ctx context.Context, moves map[string]*dueMove) error {
 	}
 	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for key, m := range moves {
-			if len(m.add) > 0 {
-				p.ZAdd(ctx, key, m.add...)
-			}
-			if len(m.rem) > 0 {
-				p.ZRem(ctx, key, m.rem...)
-			}
+			p.ZAdd(ctx, key, m.add...)
 		}
 		return nil
 	})

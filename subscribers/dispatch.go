@@ -249,8 +249,9 @@ func (st *Store) MarkDueMany(ctx context.Context, ids []string, at time.Time) er
 	return nil
 }
 
-// Resync sets id's due entry to at (removes it when at is zero), for a due
-// entry found out of step with the subscriber's hash.
+// Resync sets id's due entry to at (removes it when at is zero: the
+// subscriber is gone), for a due entry found out of step with the
+// subscriber's hash.
 func (st *Store) Resync(ctx context.Context, id string, at time.Time) error {
 	var err error
 	if at.IsZero() {
@@ -297,7 +298,7 @@ func (st *Store) Backlog(ctx context.Context, now time.Time) (due int64, oldest 
 // in the due set).
 func (st *Store) DueAt(ctx context.Context, id string) (time.Time, error) {
 	score, err := st.rdb.ZScore(ctx, st.dueKey(id), id).Result()
-	if errors.Is(err, redis.Nil) {
+	if errors.Is(err, redis.Nil) || err == nil && score >= notDue {
 		return time.Time{}, nil
 	}
 	if err != nil {

@@ -23,8 +23,11 @@
 //	<p>topic:<slug>:instant   SET    IDs with an instant schedule following
 //	                                 the topic (read in pages by alerts)
 //	<p>topic:<slug>:followers STRING how many subscribers follow the topic
-//	<p>subs:{<t>}             ZSET   the shard's IDs scored 0 (List, Count)
-//	<p>due:{<t>}              ZSET   the shard's due IDs scored by due time
+//	<p>due:{<t>}              ZSET   every subscriber of the shard, scored by
+//	                                 its next due time, or notDue when it is
+//	                                 not due (inactive, or instant with
+//	                                 nothing pending): the schedule, and the
+//	                                 list (List scans it, Count counts it)
 //	<p>suppressed:{<t>}       HASH   address -> Suppression JSON
 //	<p>layout                 HASH   version, shards: what wrote this store
 //
@@ -88,14 +91,13 @@ func (st *Store) followersKey(slug string) string { return st.prefix + "topic:" 
 func (st *Store) layoutKey() string               { return st.prefix + "layout" }
 func (st *Store) syncKey(id string) string        { return st.subKey(id) + ":sync" }
 
-// shardKey is shard i's key of the given kind (subs, due, suppressed).
+// shardKey is shard i's key of the given kind (due, suppressed).
 func (st *Store) shardKey(kind string, i int) string {
 	return st.prefix + kind + ":{" + shard.Tags(st.shards)[i] + "}"
 }
 
 func (st *Store) shardOf(name string) int { return shard.Of(name, st.shards) }
 func (st *Store) dueKey(id string) string { return st.shardKey("due", st.shardOf(id)) }
-func (st *Store) idsKey(id string) string { return st.shardKey("subs", st.shardOf(id)) }
 func (st *Store) suppressedKey(email string) string {
 	return st.shardKey("suppressed", st.shardOf(lower(email)))
 }

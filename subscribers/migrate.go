@@ -2,6 +2,7 @@ package subscribers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -72,12 +73,15 @@ func (st *Store) migrateOne(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	score, dueErr := st.rdb.ZScore(ctx, st.legacyDue(), id).Result()
+	score, err := st.rdb.ZScore(ctx, st.legacyDue(), id).Result()
+	if errors.Is(err, redis.Nil) {
+		score, err = notDue, nil
+	}
+	if err != nil {
+		return err
+	}
 	_, err = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAddNX(ctx, st.idsKey(id), redis.Z{Member: id})
-		if dueErr == nil {
-			p.ZAdd(ctx, st.dueKey(id), redis.Z{Member: id, Score: score})
-		}
+		p.ZAddNX(ctx, st.dueKey(id), redis.Z{Member: id, Score: score})
 		for _, t := range sub.Topics {
 			if isInstant(sub.Schedule) {
 				p.SAdd(ctx, st.instantKey(t), id)
@@ -89,17 +93,30 @@ func (st *Store) migrateOne(ctx context.Context, id string) error {
 	return err
 }
 
-// migrateDue moves due entries of subscribers no longer listed.
+// migrateDue moves due entries left by subscribers no longer listed, and
+// drops those whose subscriber is gone.
 func (st *Store) migrateDue(ctx context.Context, _ *MigrateReport, _ func(MigrateReport)) error {
 	for {
 		zs, err := st.rdb.ZRangeWithScores(ctx, st.legacyDue(), 0, migratePage-1).Result()
 		if err != nil || len(zs) == 0 {
 			return err
 		}
+		exists := make([]*redis.IntCmd, len(zs))
 		_, err = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, z := range zs {
-				id, _ := z.Member.(string)
-				p.ZAdd(ctx, st.dueKey(id), z)
+			for i, z := range zs {
+				exists[i] = p.Exists(ctx, st.subKey(fmt.Sprint(z.Member)))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		_, err = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, z := range zs {
+				id := fmt.Sprint(z.Member)
+				if exists[i].Val() == 1 {
+					p.ZAddNX(ctx, st.dueKey(id), z)
+				}
 				p.ZRem(ctx, st.legacyDue(), id)
 			}
 			return nil

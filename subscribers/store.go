@@ -197,7 +197,6 @@ func (st *Store) index(ctx context.Context, sub *Subscriber, f follows, setDue b
 				p.SRem(ctx, st.instantKey(t), sub.ID)
 			}
 		}
-		p.ZAddNX(ctx, st.idsKey(sub.ID), redis.Z{Member: sub.ID})
 		if setDue {
 			st.setDue(ctx, p, sub.ID, sub.Status, sub.NextDue)
 		}
@@ -206,13 +205,21 @@ func (st *Store) index(ctx context.Context, sub *Subscriber, f follows, setDue b
 	return err
 }
 
+// notDue is the due-shard score of a subscriber that is not due: later
+// than any claim (about the year 144,000).
+const notDue = float64(1 << 52)
+
+// dueScore is the due-shard score of a subscriber in status due at ms.
+func dueScore(status Status, ms int64) float64 {
+	if status != StatusActive || ms == 0 {
+		return notDue
+	}
+	return float64(ms)
+}
+
 // setDue queues the due-shard change for a subscriber in status due at at.
 func (st *Store) setDue(ctx context.Context, p redis.Pipeliner, id string, status Status, at time.Time) {
-	if status != StatusActive || at.IsZero() {
-		p.ZRem(ctx, st.dueKey(id), id)
-		return
-	}
-	p.ZAdd(ctx, st.dueKey(id), redis.Z{Score: float64(at.UnixMilli()), Member: id})
+	p.ZAdd(ctx, st.dueKey(id), redis.Z{Score: dueScore(status, msOf(at)), Member: id})
 }
 
 // Get returns the subscriber with id, its Topics filled in.
@@ -278,7 +285,7 @@ func (st *Store) Remove(ctx context.Context, id string) error {
 		err = st.index(ctx, old, follows{removed: old.Topics}, false)
 	}
 	if err == nil {
-		err = st.unlist(ctx, id)
+		err = st.rdb.ZRem(ctx, st.dueKey(id), id).Err()
 	}
 	if err == nil {
 		err = casDel.Run(ctx, st.rdb, []string{st.destKey(old)}, id).Err()
@@ -287,16 +294,6 @@ func (st *Store) Remove(ctx context.Context, id string) error {
 		return fmt.Errorf("subscribers: remove %s: %w", id, err)
 	}
 	return nil
-}
-
-// unlist takes id out of its shard list and due shard.
-func (st *Store) unlist(ctx context.Context, id string) error {
-	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZRem(ctx, st.idsKey(id), id)
-		p.ZRem(ctx, st.dueKey(id), id)
-		return nil
-	})
-	return err
 }
 
 // newID returns 16 random hex characters.

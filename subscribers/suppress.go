@@ -118,7 +118,7 @@ func (st *Store) ReportBounce(ctx context.Context, id, reason string, threshold 
 	if status, _ := res[1].(string); status != string(StatusBounced) {
 		return false, nil
 	}
-	if err := st.rdb.ZRem(ctx, st.dueKey(id), id).Err(); err != nil {
+	if err := st.rdb.ZAdd(ctx, st.dueKey(id), redis.Z{Score: notDue, Member: id}).Err(); err != nil {
 		return true, fmt.Errorf("subscribers: report bounce %s: %w", id, err)
 	}
 	sub, err := st.Get(ctx, id)
