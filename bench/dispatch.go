@@ -163,6 +163,43 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// runDispatchChildren runs o.procs dispatch processes at once and adds up
+// their reports: the run lasts as long as the slowest, the peak RSS is the
+// largest, and due_left is the last one's view.
+func runDispatchChildren(ctx context.Context, o *options, redisURL, smtpAddr string) (*dispatchResult, error) {
+	results := make([]*dispatchResult, o.procs)
+	errs := make([]error, o.procs)
+	var wg sync.WaitGroup
+	for i := range o.procs {
+		wg.Go(func() { results[i], errs[i] = runDispatchChild(ctx, o, redisURL, smtpAddr) })
+	}
+	wg.Wait()
+	var sum dispatchResult
+	for i, r := range results {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		sum.add(r)
+	}
+	return &sum, nil
+}
+
+func (d *dispatchResult) add(r *dispatchResult) {
+	d.Stats.Claimed += r.Stats.Claimed
+	d.Stats.Sent += r.Stats.Sent
+	d.Stats.Temporary += r.Stats.Temporary
+	d.Stats.Permanent += r.Stats.Permanent
+	d.Stats.Empty += r.Stats.Empty
+	d.Stats.Skipped += r.Stats.Skipped
+	d.Seconds = max(d.Seconds, r.Seconds)
+	d.Stages = StageSeconds{Claim: d.Stages.Claim + r.Stages.Claim, Gather: d.Stages.Gather + r.Stages.Gather,
+		Render: d.Stages.Render + r.Stages.Render, Send: d.Stages.Send + r.Stages.Send, Finish: d.Stages.Finish + r.Stages.Finish}
+	d.PeakRSSKiB = max(d.PeakRSSKiB, r.PeakRSSKiB)
+	d.CPUSeconds += r.CPUSeconds
+	d.RedisCmds += r.RedisCmds
+	d.DueLeft = r.DueLeft
+}
+
 // runDispatchChild runs the dispatch process and reads its report.
 func runDispatchChild(ctx context.Context, o *options, redisURL, smtpAddr string) (*dispatchResult, error) {
 	args := []string{"-dispatch", "-redis-url", redisURL, "-smtp", smtpAddr,

@@ -34,6 +34,8 @@ type options struct {
 	seed     uint64
 	verbose  bool
 	eightBit bool
+	cluster  int // masters of a private cluster; 0: one redis-server
+	procs    int // dispatch processes
 
 	// hidden: the child process roles.
 	sink       string
@@ -59,6 +61,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the generated data")
 	fs.BoolVar(&o.verbose, "v", false, "progress on stderr")
 	fs.BoolVar(&o.eightBit, "8bit", true, "send 8bit bodies (Herald's smtp-url 8bit=true); false: quoted-printable")
+	fs.IntVar(&o.cluster, "cluster", 0, "start a private Redis Cluster of this many masters (no replicas) instead of one redis-server")
+	fs.IntVar(&o.procs, "procs", 1, "dispatch processes running at once")
 	fs.StringVar(&o.sink, "sink", "", "internal: run as the SMTP sink on this address")
 	fs.BoolVar(&o.dispatch, "dispatch", false, "internal: run as the dispatch process")
 	fs.StringVar(&o.smtpAddr, "smtp", "", "internal: the sink's address (dispatch process)")
@@ -71,8 +75,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.workers <= 0 {
 		o.workers = o.conns
 	}
-	if o.n < 1 || o.topics < 8 || o.stories < 1 || o.conns < 1 {
-		return nil, fmt.Errorf("bench: want -n >= 1, -topics >= 8, -stories >= 1, -conns >= 1")
+	if o.n < 1 || o.topics < 8 || o.stories < 1 || o.conns < 1 || o.procs < 1 || o.cluster < 0 {
+		return nil, fmt.Errorf("bench: want -n >= 1, -topics >= 8, -stories >= 1, -conns >= 1, -procs >= 1, -cluster >= 0")
+	}
+	if o.cluster > 0 && o.redisURL != "" {
+		return nil, fmt.Errorf("bench: -cluster starts its own cluster: drop -redis-url")
 	}
 	return o, nil
 }

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -72,72 +69,6 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// openRedis connects to url with a pool sized for the seeding goroutines.
-func openRedis(ctx context.Context, url string, poolSize int) (*redis.Client, error) {
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("bench: -redis-url: %w", err)
-	}
-	if poolSize > 0 {
-		opt.PoolSize = poolSize
-	}
-	rdb := redis.NewClient(opt)
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		return nil, fmt.Errorf("bench: redis at %s: %w", opt.Addr, err)
-	}
-	return rdb, nil
-}
-
-// clearPrefix deletes every key under prefix, for a shared Redis.
-func clearPrefix(ctx context.Context, rdb *redis.Client, prefix string) error {
-	iter := rdb.Scan(ctx, 0, prefix+"*", 10_000).Iterator()
-	var batch []string
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := rdb.Unlink(ctx, batch...).Err()
-		batch = batch[:0]
-		return err
-	}
-	for iter.Next(ctx) {
-		if batch = append(batch, iter.Val()); len(batch) == 1000 {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := iter.Err(); err != nil {
-		return err
-	}
-	return flush()
-}
-
-// serverCalls sums the calls of every command in INFO commandstats,
-// commands run inside scripts included.
-func serverCalls(ctx context.Context, rdb *redis.Client) (int64, error) {
-	info, err := rdb.Info(ctx, "commandstats").Result()
-	if err != nil {
-		return 0, fmt.Errorf("bench: INFO commandstats: %w", err)
-	}
-	var total int64
-	sc := bufio.NewScanner(strings.NewReader(info))
-	for sc.Scan() {
-		_, rest, ok := strings.Cut(sc.Text(), ":calls=")
-		if !ok {
-			continue
-		}
-		n, _, _ := strings.Cut(rest, ",")
-		v, err := strconv.ParseInt(n, 10, 64)
-		if err != nil {
-			return 0, errors.New("bench: INFO commandstats: bad calls value")
-		}
-		total += v
-	}
-	return total, nil
 }
 
 // cmdCounter is a go-redis hook counting the commands a client sends, a

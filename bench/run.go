@@ -34,6 +34,11 @@ type Result struct {
 	Conns              int          `json:"conns"`
 	Workers            int          `json:"workers"`
 	CPUs               int          `json:"cpus"`
+	Procs              int          `json:"procs"`
+	Masters            int          `json:"masters"`
+	PerMaster          []MasterLoad `json:"per_master"`
+	BusiestMasterShare float64      `json:"busiest_master_share"`
+	RedisBytesPerSub   float64      `json:"redis_bytes_per_subscriber"`
 }
 
 // StageSeconds is time spent in each stage of the dispatch, summed over
@@ -80,15 +85,11 @@ var numCPU = runtime.NumCPU
 // orchestrate is the parent process: Redis, sink, seed, dispatch, wire.
 func orchestrate(ctx context.Context, o *options, stderr io.Writer) (*Result, error) {
 	log := o.logger(stderr)
-	redisURL, redisPID := o.redisURL, 0
-	if redisURL == "" {
-		pr, err := startRedis(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer pr.stop()
-		redisURL, redisPID = pr.url, pr.cmd.Process.Pid
+	redisURL, redisPIDs, stop, err := startStore(ctx, o)
+	if err != nil {
+		return nil, err
 	}
+	defer stop()
 	rdb, err := openRedis(ctx, redisURL, 128)
 	if err != nil {
 		return nil, err
@@ -106,13 +107,42 @@ func orchestrate(ctx context.Context, o *options, stderr io.Writer) (*Result, er
 	if err := s.seed(ctx); err != nil {
 		return nil, err
 	}
-	return measure(ctx, o, rdb, redisURL, redisPID, sink)
+	res, err := measure(ctx, o, rdb, redisURL, redisPIDs, sink)
+	if err == nil {
+		res.RedisBytesPerSub = round(float64(s.subBytes)/float64(o.n), 0)
+	}
+	return res, err
 }
 
-// measure runs the dispatch process, then the wire-limit client.
-func measure(ctx context.Context, o *options, rdb *redis.Client, redisURL string, redisPID int, sink *sinkProcess) (*Result, error) {
+// startStore starts what -redis-url and -cluster ask for: nothing (a given
+// Redis), a private cluster, or a private redis-server. It returns the URL,
+// the PIDs of the servers it started and how to stop them.
+func startStore(ctx context.Context, o *options) (string, []int, func(), error) {
+	switch {
+	case o.redisURL != "":
+		return o.redisURL, nil, func() {}, nil
+	case o.cluster > 0:
+		c, err := startCluster(ctx, o.cluster)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		var pids []int
+		for _, n := range c.Nodes {
+			pids = append(pids, n.PID())
+		}
+		return c.URL(), pids, c.Stop, nil
+	}
+	pr, err := startRedis(ctx)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return pr.url, []int{pr.cmd.Process.Pid}, pr.stop, nil
+}
+
+// measure runs the dispatch processes, then the wire-limit client.
+func measure(ctx context.Context, o *options, rdb redis.UniversalClient, redisURL string, redisPIDs []int, sink *sinkProcess) (*Result, error) {
 	load0 := loadAvg()
-	calls0, err := serverCalls(ctx, rdb)
+	masters0, err := readMasters(ctx, rdb)
 	if err != nil {
 		return nil, err
 	}
@@ -121,19 +151,17 @@ func measure(ctx context.Context, o *options, rdb *redis.Client, redisURL string
 		return nil, err
 	}
 	sinkPID := sink.cmd.Process.Pid
-	sinkCPU, redisCPU := procCPU(sinkPID), procCPU(redisPID)
-	d, err := runDispatchChild(ctx, o, redisURL, sink.addr)
+	sinkCPU, redisCPU := procCPU(sinkPID), procsCPU(redisPIDs)
+	d, err := runDispatchChildren(ctx, o, redisURL, sink.addr)
 	if err != nil {
 		return nil, err
 	}
-	cpu := CPUSeconds{Dispatch: d.CPUSeconds, Sink: procCPU(sinkPID) - sinkCPU}
-	if redisPID != 0 {
-		cpu.Redis = procCPU(redisPID) - redisCPU
-	}
-	calls1, err := serverCalls(ctx, rdb)
+	cpu := CPUSeconds{Dispatch: d.CPUSeconds, Sink: procCPU(sinkPID) - sinkCPU, Redis: procsCPU(redisPIDs) - redisCPU}
+	masters1, err := readMasters(ctx, rdb)
 	if err != nil {
 		return nil, err
 	}
+	perMaster, calls, busiest := masterDeltas(masters0, masters1)
 	sent := int64(d.Stats.Sent)
 	m1, b1, err := sink.waitFor(m0+sent, time.Minute)
 	if err != nil {
@@ -157,11 +185,21 @@ func measure(ctx context.Context, o *options, rdb *redis.Client, redisURL string
 		DigestsPerS: round(rate, 0), WireLimitPerS: round(wire, 0), Efficiency: round(rate/wire, 3),
 		PeakRSSMiB: round(float64(d.PeakRSSKiB)/1024, 1), MeanMessageBytes: mean,
 		RedisCmdsPerDigest: round(float64(d.RedisCmds)/float64(sent), 3),
-		RedisCallsPerDgst:  round(float64(calls1-calls0-1)/float64(sent), 3),
+		RedisCallsPerDgst:  round(float64(calls-int64(len(masters1)))/float64(sent), 3),
 		StageSeconds:       roundStages(d.Stages), CPUMicrosPerMsg: per, CPUEfficiency: per.efficiency(),
 		DigestsEmpty: d.Stats.Empty, Skipped: d.Stats.Skipped, DueLeft: d.DueLeft, EightBit: o.eightBit,
 		LoadAvg: [2]float64{load0, loadAvg()}, Conns: o.conns, Workers: o.workers, CPUs: numCPU(),
+		Procs: o.procs, Masters: len(masters1), PerMaster: perMaster, BusiestMasterShare: busiest,
 	}, nil
+}
+
+// procsCPU sums procCPU over pids.
+func procsCPU(pids []int) float64 {
+	var s float64
+	for _, p := range pids {
+		s += procCPU(p)
+	}
+	return s
 }
 
 func round(v float64, places int) float64 {

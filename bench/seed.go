@@ -18,11 +18,12 @@ import (
 
 // seeder writes the bench's data through Herald's own stores.
 type seeder struct {
-	rdb    *redis.Client
-	prefix string
-	now    time.Time
-	o      *options
-	log    *slog.Logger
+	rdb      redis.UniversalClient
+	prefix   string
+	subBytes int64 // used_memory the subscribers added, summed over the masters
+	now      time.Time
+	o        *options
+	log      *slog.Logger
 }
 
 // Zipf skew of topics: a few topics carry most stories and most follows.
@@ -42,9 +43,18 @@ func (s *seeder) seed(ctx context.Context) error {
 	}
 	s.log.Info("stories seeded", slog.Int("stories", s.o.stories), slog.Duration("took", time.Since(start)))
 	start = time.Now()
+	mem0, err := readMasters(ctx, s.rdb)
+	if err != nil {
+		return err
+	}
 	if err := s.seedSubscribers(ctx); err != nil {
 		return err
 	}
+	mem1, err := readMasters(ctx, s.rdb)
+	if err != nil {
+		return err
+	}
+	s.subBytes = usedMemory(mem1) - usedMemory(mem0)
 	s.log.Info("subscribers seeded", slog.Int("subscribers", s.o.n), slog.Duration("took", time.Since(start)))
 	return nil
 }

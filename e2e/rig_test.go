@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"herald/digest"
+	"herald/internal/rediscluster"
 	"herald/internal/smtptest"
 	"herald/stories"
 	"herald/subscribers"
@@ -27,8 +28,10 @@ const prefix = "e2e:"
 // settings every herald process of the scenario gets.
 type rig struct {
 	t        *testing.T
-	redis    *redisServer
-	rdb      *redis.Client
+	redis    *redisServer          // nil on a cluster rig
+	cluster  *rediscluster.Cluster // nil on a single-server rig
+	rdb      redis.UniversalClient
+	url      string // HERALD_REDIS_URL
 	sink     *smtptest.Server
 	smtpAddr string
 	now      time.Time // the scenario's start: sign-ups an hour before, stories 45 minutes before
@@ -41,7 +44,7 @@ func newRig(t *testing.T, durable bool) *rig {
 	t.Helper()
 	r := &rig{t: t, now: time.Now().UTC().Truncate(time.Millisecond)}
 	r.redis = startRedis(t, durable)
-	r.rdb = r.redis.Client()
+	r.rdb, r.url = r.redis.Client(), r.redis.URL()
 	r.startSink()
 	return r
 }
@@ -68,7 +71,7 @@ func (r *rig) env(extra ...string) []string {
 		}
 	}
 	env = append(env,
-		"HERALD_REDIS_URL="+r.redis.URL(),
+		"HERALD_REDIS_URL="+r.url,
 		"HERALD_REDIS_PREFIX="+prefix,
 		"HERALD_SMTP_URL=smtp://"+r.smtpAddr+"?tls=none",
 		"HERALD_FROM=Herald <herald@example.com>",
@@ -234,6 +237,19 @@ func (r *rig) subscriber(addr string) *subscribers.Subscriber {
 func (r *rig) pending(ctx context.Context) (int64, error) {
 	n, _, err := subscribers.NewStore(r.rdb, prefix, nil).Backlog(ctx, time.Now().Add(10*time.Minute))
 	return n, err
+}
+
+// dueKeys are the due set's keys: prefix+"due" and its shards
+// prefix+"due:{tag}", found on every master.
+func dueKeys(ctx context.Context, rdb redis.UniversalClient) ([]string, error) {
+	keys, err := rediscluster.ScanAll(ctx, rdb, prefix+"due*")
+	var out []string
+	for _, k := range keys {
+		if k == prefix+"due" || strings.HasPrefix(k, prefix+"due:{") {
+			out = append(out, k)
+		}
+	}
+	return out, err
 }
 
 // waitSettled waits until nothing is pending, failing after limit.

@@ -57,11 +57,7 @@ func (f *fixture) index(t *testing.T, slug string) map[string]int64 {
 
 func (f *fixture) keys(t *testing.T) []string {
 	t.Helper()
-	keys, err := f.rdb.Keys(context.Background(), f.prefix+"*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return keys
+	return redistest.Keys(t, f.rdb, f.prefix+"*")
 }
 
 func TestPutGet(t *testing.T) {

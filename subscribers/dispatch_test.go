@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"herald/internal/redistest"
 	"herald/subscribers"
 )
@@ -26,9 +24,7 @@ func TestClaimConcurrentClaimersTakeEachOnce(t *testing.T) {
 	for i := range n {
 		mustAdd(t, st, &subscribers.Subscriber{Email: fmt.Sprintf("r%03d@example.com", i)})
 	}
-	opt := *rdb.(*redis.Client).Options()
-	other := redis.NewClient(&opt)
-	t.Cleanup(func() { other.Close() })
+	other, _ := redistest.Client(t) // a second connection pool, as a second process would have
 	stores := []*subscribers.Store{st, subscribers.NewStore(other, prefix, nil)}
 
 	now := due0.Add(time.Minute)

@@ -151,9 +151,8 @@ func TestFailedAddWritesNothing(t *testing.T) {
 			t.Errorf("Add(%+v) = %v, want a ValidationError", sub, err)
 		}
 	}
-	keys, err := rdb.Keys(ctx, prefix+"*").Result()
-	if err != nil || len(keys) != 0 {
-		t.Errorf("keys after failed adds: %v, %v", keys, err)
+	if keys := redistest.Keys(t, rdb, prefix+"*"); len(keys) != 0 {
+		t.Errorf("keys after failed adds: %v", keys)
 	}
 	if n, _ := st.Count(ctx); n != 0 {
 		t.Errorf("Count = %d", n)

@@ -53,7 +53,7 @@ func TestBrowserPreferences(t *testing.T) {
 
 	const secret = "browser-test-secret-0123456789abcdef"
 	base := startHerald(t, bin, tmp, map[string]string{
-		"HERALD_REDIS_URL":    "redis://" + redistest.Addr(t) + "/0",
+		"HERALD_REDIS_URL":    redistest.URL(t),
 		"HERALD_REDIS_PREFIX": prefix,
 		"HERALD_SECRET":       secret,
 		"HERALD_API_TOKEN":    "browser-test-token",
@@ -149,8 +149,8 @@ func startHerald(t *testing.T, bin, dir string, env map[string]string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{}) // closed when the process ends; cmd.ProcessState then set
+	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
@@ -181,7 +181,7 @@ func freeAddr(t *testing.T) string {
 
 // waitHealthy polls /healthz until it answers 200, the process exits, or
 // limit passes.
-func waitHealthy(base string, exited <-chan error, limit time.Duration) error {
+func waitHealthy(base string, exited <-chan struct{}, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -197,8 +197,8 @@ func waitHealthy(base string, exited <-chan error, limit time.Duration) error {
 			return fmt.Errorf("no healthy answer from %s within %v: %v", base, limit, err)
 		}
 		select {
-		case err := <-exited:
-			return fmt.Errorf("exited early: %v", err)
+		case <-exited:
+			return fmt.Errorf("exited early")
 		case <-tick.C:
 		}
 	}

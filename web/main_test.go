@@ -235,15 +235,7 @@ func wantError(t testing.TB, r response, status int, code, field string) {
 // keyCount counts the Redis keys under the fixture's prefix.
 func (f *fixture) keyCount() int {
 	f.t.Helper()
-	n := 0
-	iter := f.rdb.Scan(context.Background(), 0, f.prefix+"*", 1000).Iterator()
-	for iter.Next(context.Background()) {
-		n++
-	}
-	if err := iter.Err(); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
+	return len(redistest.Keys(f.t, f.rdb, f.prefix+"*"))
 }
 
 // storyJSON is a valid story on topics (names).

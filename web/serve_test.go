@@ -32,7 +32,7 @@ func TestServeWiring(t *testing.T) {
 	outbox := filepath.Join(tmp, "outbox")
 	const token = "wiring-token"
 	base := startHerald(t, bin, tmp, map[string]string{
-		"HERALD_REDIS_URL":    "redis://" + redistest.Addr(t) + "/0",
+		"HERALD_REDIS_URL":    redistest.URL(t),
 		"HERALD_REDIS_PREFIX": prefix,
 		"HERALD_SECRET":       "wiring-secret-0123456789abcdef",
 		"HERALD_API_TOKEN":    token,

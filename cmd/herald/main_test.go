@@ -145,7 +145,7 @@ func TestUnreachableRedisIsOneLine(t *testing.T) {
 }
 
 func TestStoriesImportIsIdempotent(t *testing.T) {
-	url := "redis://" + redistest.Addr(t) + "/0"
+	url := redistest.URL(t)
 	_, prefix := redistest.Client(t)
 	file := filepath.Join(t.TempDir(), "one.json")
 	story := `{"id":"cli-1","url":"https://news.example.com/cli-1","headline":"CLI story","summary":"S.","topics":[{"name":"Japan"}],"published_at":"2026-11-28T08:00:00Z"}`
@@ -170,7 +170,7 @@ func TestStoriesImportIsIdempotent(t *testing.T) {
 }
 
 func TestSubscribersCLI(t *testing.T) {
-	url := "redis://" + redistest.Addr(t) + "/0"
+	url := redistest.URL(t)
 	_, prefix := redistest.Client(t)
 	base := []string{"--redis-url", url, "--redis-prefix", prefix}
 	cli := func(args ...string) (string, error) {
@@ -205,7 +205,7 @@ func TestSubscribersCLI(t *testing.T) {
 
 // Teams: a webhook URL is a secret and is never printed back in full.
 func TestTeamsCLI(t *testing.T) {
-	url := "redis://" + redistest.Addr(t) + "/0"
+	url := redistest.URL(t)
 	_, prefix := redistest.Client(t)
 	base := []string{"--redis-url", url, "--redis-prefix", prefix}
 	cli := func(args ...string) (string, error) {
@@ -237,7 +237,7 @@ func TestTeamsCLI(t *testing.T) {
 }
 
 func TestDeliveriesAndStatus(t *testing.T) {
-	url := "redis://" + redistest.Addr(t) + "/0"
+	url := redistest.URL(t)
 	rdb, prefix := redistest.Client(t)
 	log := digest.NewRedisLog(rdb, prefix, 0, 0)
 	now := time.Now()

@@ -5,6 +5,10 @@
 //
 // On a machine without redis-server the tests fall back to miniredis and say
 // so loudly; with HERALD_TEST_REQUIRE_REDIS=1 (as CI sets) they fail instead.
+//
+// With HERALD_TEST_CLUSTER=1 the package's Redis is a private 3-master Redis
+// Cluster instead (see cluster.go), and Client returns a cluster client.
+// Tests that look at keys use Keys, which scans every master.
 package redistest
 
 import (
@@ -31,6 +35,7 @@ var (
 	mini    *miniredis.Miniredis
 	initErr error
 	seq     atomic.Int64
+	cluster *testCluster // in cluster mode (HERALD_TEST_CLUSTER=1)
 )
 
 // Main runs the package's tests and stops the private server afterwards.
@@ -46,23 +51,11 @@ func Main(m *testing.M) {
 // deleted, when the test ends.
 func Client(tb testing.TB) (redis.UniversalClient, string) {
 	tb.Helper()
-	once.Do(start)
-	if initErr != nil {
-		tb.Fatalf("redistest: %v", initErr)
-	}
-	var rdb *redis.Client
-	if url != "" {
-		opt, err := redis.ParseURL(url)
-		if err != nil {
-			tb.Fatalf("redistest: HERALD_TEST_REDIS_URL: %v", err)
-		}
-		rdb = redis.NewClient(opt)
-	} else {
-		rdb = redis.NewClient(&redis.Options{Addr: addr})
-	}
+	mustStart(tb)
+	rdb := newClient(tb)
 	prefix := fmt.Sprintf("t%d-%d:", os.Getpid(), seq.Add(1))
 	tb.Cleanup(func() {
-		if url != "" {
+		if url != "" || cluster != nil {
 			deletePrefix(rdb, prefix)
 		}
 		_ = rdb.Close()
@@ -70,13 +63,40 @@ func Client(tb testing.TB) (redis.UniversalClient, string) {
 	return rdb, prefix
 }
 
-// Addr is the host:port of the package's Redis (starting it if need be), for
-// tests that start a separate process against it.
-func Addr(tb testing.TB) string {
+// newClient is a client for the package's Redis: a cluster client in
+// cluster mode, else one for the single server.
+func newClient(tb testing.TB) redis.UniversalClient {
+	tb.Helper()
+	switch {
+	case cluster != nil:
+		return cluster.client()
+	case url != "":
+		opt, err := redis.ParseURL(url)
+		if err != nil {
+			tb.Fatalf("redistest: HERALD_TEST_REDIS_URL: %v", err)
+		}
+		return redis.NewClient(opt)
+	default:
+		return redis.NewClient(&redis.Options{Addr: addr})
+	}
+}
+
+func mustStart(tb testing.TB) {
 	tb.Helper()
 	once.Do(start)
 	if initErr != nil {
 		tb.Fatalf("redistest: %v", initErr)
+	}
+}
+
+// Addr is the host:port of the package's Redis (starting it if need be), for
+// tests that start a separate process against it; in cluster mode, the first
+// master's. Prefer URL, which names the whole cluster.
+func Addr(tb testing.TB) string {
+	tb.Helper()
+	mustStart(tb)
+	if cluster != nil {
+		return cluster.addrs[0]
 	}
 	if url != "" {
 		opt, err := redis.ParseURL(url)
@@ -92,6 +112,10 @@ func Addr(tb testing.TB) string {
 func Real() bool { once.Do(start); return mini == nil }
 
 func start() {
+	if os.Getenv("HERALD_TEST_CLUSTER") == "1" {
+		cluster, initErr = startCluster()
+		return
+	}
 	if url = os.Getenv("HERALD_TEST_REDIS_URL"); url != "" {
 		return
 	}
@@ -162,14 +186,6 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func deletePrefix(rdb *redis.Client, prefix string) {
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
-	}
-}
-
 func stop() {
 	if cmd != nil {
 		_ = cmd.Process.Kill()
@@ -177,5 +193,8 @@ func stop() {
 	}
 	if mini != nil {
 		mini.Close()
+	}
+	if cluster != nil {
+		cluster.stop()
 	}
 }
