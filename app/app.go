@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"herald/digest"
+	"herald/internal/health"
 	"herald/stories"
 	"herald/subscribers"
 	"herald/templates"
@@ -28,6 +29,11 @@ type App struct {
 	Composer  *digest.Composer
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Health is every dependency's state, for /readyz and for holding
+	// deliveries while a channel is down.
+	Health *health.Registry
+	// RelayBackoff paces the probes of a relay (or Slack) that is down.
+	RelayBackoff health.Backoff
 
 	ownRDB bool
 }
@@ -65,6 +71,9 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		}
 		a.ownRDB = true
 	}
+	a.Health = health.New(a.Now)
+	a.Health.Add("redis", health.Critical(), health.Probe(a.pingRedis))
+	a.RelayBackoff = health.DefaultBackoff
 	a.Stories = stories.NewStore(a.RDB, cfg.RedisPrefix, stories.Options{Now: a.Now, Retention: cfg.Retention})
 	a.Subs = subscribers.NewStore(a.RDB, cfg.RedisPrefix, a.Now)
 	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0)
@@ -72,6 +81,8 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links}
 	return a, nil
 }
+
+func (a *App) pingRedis(ctx context.Context) error { return a.RDB.Ping(ctx).Err() }
 
 // Close releases the Redis connection if App opened it.
 func (a *App) Close() error {

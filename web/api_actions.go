@@ -180,7 +180,7 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, dispatchResult{
 		Claimed: st.Claimed, Sent: st.Sent, Empty: st.Empty, Skipped: st.Skipped,
-		Temporary: st.Temporary, Permanent: st.Permanent,
+		Temporary: st.Temporary, Permanent: st.Permanent, Held: st.Held,
 	})
 	return nil
 }
@@ -192,6 +192,7 @@ type dispatchResult struct {
 	Skipped   int `json:"skipped"`
 	Temporary int `json:"temporary"`
 	Permanent int `json:"permanent"`
+	Held      int `json:"held"` // a channel was down: due again once it is back
 }
 
 // getSuppression says whether an address is on the suppression list, and

@@ -89,6 +89,8 @@ func sendResult(err error) string {
 	switch {
 	case err == nil:
 		return "sent"
+	case digest.IsChannelDown(err):
+		return "held"
 	case digest.IsTemporary(err):
 		return "temporary"
 	}
@@ -96,7 +98,7 @@ func sendResult(err error) string {
 }
 
 // ObserveSend counts one message handed to channel with result ("sent",
-// "temporary", "permanent") after took.
+// "held", "temporary", "permanent") after took.
 func (m *Metrics) ObserveSend(channel, result string, took time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -18,7 +18,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, cfg, args); err != nil {
 		return err
 	}
-	a, chans, err := openDispatcher(ctx, cfg, stderr)
+	a, chans, err := openDispatcher(ctx, cfg, stderr, (*app.App).OpenServeChannels)
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // openDispatcher opens what sending needs: the stores and the channels.
 // Links in messages are signed, so the secret must be set.
-func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer) (*app.App, *app.Channels, error) {
+func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer,
+	open func(*app.App, context.Context) (*app.Channels, error)) (*app.App, *app.Channels, error) {
 	if cfg.Secret == "" {
 		return nil, nil, app.ErrNoSecret
 	}
@@ -37,7 +38,7 @@ func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer) (*ap
 	if err != nil {
 		return nil, nil, err
 	}
-	chans, err := a.OpenChannels(ctx)
+	chans, err := open(a, ctx)
 	if err != nil {
 		a.Close()
 		return nil, nil, err
@@ -54,7 +55,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if !*once {
 		return errors.New("usage: herald run --once (for a long-running service use 'herald serve')")
 	}
-	a, chans, err := openDispatcher(ctx, cfg, stderr)
+	a, chans, err := openDispatcher(ctx, cfg, stderr, (*app.App).OpenChannels)
 	if err != nil {
 		return err
 	}
@@ -65,8 +66,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	r.Progress = func(st digest.Stats) { line.status(st) }
 	st, err := r.RunOnce(ctx)
 	line.done()
-	fmt.Fprintf(stdout, "dispatch: claimed %d, sent %d, no stories %d, skipped %d, retry later %d, failed %d\n",
-		st.Claimed, st.Sent, st.Empty, st.Skipped, st.Temporary, st.Permanent)
+	fmt.Fprintf(stdout, "dispatch: claimed %d, sent %d, no stories %d, skipped %d, retry later %d, failed %d, held %d\n",
+		st.Claimed, st.Sent, st.Empty, st.Skipped, st.Temporary, st.Permanent, st.Held)
 	return err
 }
 
@@ -89,7 +90,7 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
 			return a.Runner(chans.ByKind).RunOnce(ctx)
 		},
-		Metrics: metrics, BounceThreshold: a.Cfg.BounceThreshold,
+		Metrics: metrics, Health: a.Health, BounceThreshold: a.Cfg.BounceThreshold,
 		Now: a.Now, Logger: a.Logger,
 	}
 	if email != nil { // no email channel: no sign-up page, no "confirm" in the API
