@@ -18,6 +18,7 @@ const subscribersUsage = `usage: herald subscribers COMMAND
   add --email ADDR [--name N] [--tz ZONE] [--schedule SPEC] [--topics a,b] [--max N]
   follow ID|EMAIL TOPIC...      unfollow ID|EMAIL TOPIC...
   list                          remove ID|EMAIL
+  resume ID|EMAIL...            (back to active after bounces suspended it)
   import FILE.csv               (columns: email,name,time_zone,schedule,topics,max_stories)`
 
 func cmdSubscribers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -27,6 +28,7 @@ func cmdSubscribers(ctx context.Context, args []string, stdout, stderr io.Writer
 const teamsUsage = `usage: herald teams COMMAND
   add (--channel C123 | --webhook-url-file FILE) [--name N] [--tz ZONE] [--schedule SPEC|instant] [--topics a,b] [--max N]
   follow ID TOPIC...    unfollow ID TOPIC...    list    remove ID
+  resume ID...          (back to active after deliveries were suspended)
 The bot token comes from HERALD_SLACK_TOKEN (or HERALD_SLACK_TOKEN_FILE).`
 
 func cmdTeams(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -104,6 +106,8 @@ func manage(ctx context.Context, kind subscribers.Kind, usage string, args []str
 		return followCmd(ctx, a, sub, fs.Arg(0), fs.Args()[1:], stdout)
 	case "list":
 		return listSubscribers(ctx, a, kind, stdout)
+	case "resume":
+		return resumeCmd(ctx, a, kind, fs.Args(), stdout)
 	case "remove":
 		if fs.NArg() != 1 {
 			return errors.New(usage)
