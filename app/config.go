@@ -46,6 +46,13 @@ type Config struct {
 	BounceThreshold int
 	ShutdownGrace   time.Duration
 	LogLevel        string
+
+	// Hardening: the HTTP server's limits.
+	HTTPReadTimeout  time.Duration // a whole request, body included
+	HTTPWriteTimeout time.Duration // a response (POST /v1/dispatch is exempt)
+	HTTPIdleTimeout  time.Duration // a keep-alive connection between requests
+	HTTPMaxHeader    int           // bytes of request headers
+	HTTPMaxConns     int           // connections open at once
 }
 
 // DefaultConfig is the configuration before flags and environment.
@@ -70,6 +77,12 @@ func DefaultConfig() Config {
 		BounceThreshold: 1,
 		ShutdownGrace:   30 * time.Second,
 		LogLevel:        "info",
+
+		HTTPReadTimeout:  30 * time.Second,
+		HTTPWriteTimeout: 60 * time.Second,
+		HTTPIdleTimeout:  60 * time.Second,
+		HTTPMaxHeader:    16 << 10,
+		HTTPMaxConns:     1024,
 	}
 }
 
@@ -113,6 +126,12 @@ func (c *Config) settings() []setting {
 		{name: "bounce-threshold", usage: "hard bounces before an address is suppressed", num: &c.BounceThreshold},
 		{name: "shutdown-grace", usage: "time for in-flight sends at shutdown", dur: &c.ShutdownGrace},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+
+		{name: "http-read-timeout", usage: "longest time to read one request, body included", dur: &c.HTTPReadTimeout},
+		{name: "http-write-timeout", usage: "longest time to write one response (POST /v1/dispatch exempt)", dur: &c.HTTPWriteTimeout},
+		{name: "http-idle-timeout", usage: "how long an idle keep-alive connection is kept", dur: &c.HTTPIdleTimeout},
+		{name: "http-max-header-bytes", usage: "largest request header block", num: &c.HTTPMaxHeader},
+		{name: "http-max-conns", usage: "most HTTP connections open at once", num: &c.HTTPMaxConns},
 	}
 }
 
@@ -203,6 +222,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Lease < 5*time.Second {
 		errs = append(errs, errors.New("config: lease must be at least 5s, and longer than any send"))
+	}
+	if c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= 0 || c.HTTPIdleTimeout <= 0 || c.HTTPMaxHeader < 1024 || c.HTTPMaxConns < 1 {
+		errs = append(errs, errors.New("config: http-read-timeout, http-write-timeout and http-idle-timeout must be positive, http-max-header-bytes at least 1024, http-max-conns at least 1"))
 	}
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("config: base-url %q: must be an http(s) URL", c.BaseURL))

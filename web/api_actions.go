@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"herald/digest"
 	"herald/subscribers"
@@ -174,6 +175,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) error {
 	if s.d.Dispatch == nil {
 		return errorf(http.StatusServiceUnavailable, CodeUnavailable, "", "dispatch is not configured on this server")
 	}
+	// A dispatch can outlast the server's write timeout: an admin's
+	// request, already authenticated, is exempt from it.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	st, err := s.d.Dispatch(r.Context())
 	if err != nil {
 		return err

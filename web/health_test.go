@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -172,5 +173,25 @@ func TestMetricsFormat(t *testing.T) {
 		if !strings.HasPrefix(line, "# ") && !sample.MatchString(line) {
 			t.Errorf("bad line %q", line)
 		}
+	}
+}
+
+// An unauthenticated /v1 request is answered 401 without its body being
+// read, and the connection is closed: a slow body holds nothing.
+func TestUnauthorizedClosesWithoutReadingBody(t *testing.T) {
+	f := newFixture(t)
+	c, err := net.Dial("tcp", strings.TrimPrefix(f.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = c.Write([]byte("POST /v1/stories HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[{"))
+	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second)) // bounds the test only
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("connection still open after the 401 (%v): %q", err, got)
+	}
+	if !strings.HasPrefix(string(got), "HTTP/1.1 401") {
+		t.Errorf("answer %q, want 401", got)
 	}
 }
