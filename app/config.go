@@ -144,7 +144,7 @@ func EnvName(flagName string) string {
 func (c *Config) LoadEnv(getenv func(string) string) error {
 	for _, s := range c.settings() {
 		env := EnvName(s.name)
-		v := getenv(env)
+		v := strings.TrimSpace(getenv(env)) // as a _FILE value is: a stray space must not lock the API
 		if s.secret && v == "" {
 			if path := getenv(env + "_FILE"); path != "" {
 				b, err := os.ReadFile(path)
@@ -228,6 +228,26 @@ func (c *Config) Validate() error {
 	}
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("config: base-url %q: must be an http(s) URL", c.BaseURL))
+	}
+	return errors.Join(errs...)
+}
+
+// Least lengths of the secrets serve and run accept.
+const (
+	MinSecretBytes   = 32
+	MinAPITokenChars = 24
+)
+
+// CheckSecrets refuses secrets too short to resist guessing, naming the
+// variable: HERALD_SECRET under 32 bytes, HERALD_API_TOKEN (when set)
+// under 24 characters.
+func (c *Config) CheckSecrets() error {
+	var errs []error
+	if c.Secret != "" && len(c.Secret) < MinSecretBytes {
+		errs = append(errs, fmt.Errorf("config: HERALD_SECRET is %d bytes, need at least %d: use a long random value, e.g. 'openssl rand -hex 32'", len(c.Secret), MinSecretBytes))
+	}
+	if c.APIToken != "" && len([]rune(c.APIToken)) < MinAPITokenChars {
+		errs = append(errs, fmt.Errorf("config: HERALD_API_TOKEN is %d characters, need at least %d: e.g. 'openssl rand -hex 24'", len([]rune(c.APIToken)), MinAPITokenChars))
 	}
 	return errors.Join(errs...)
 }

@@ -34,6 +34,9 @@ func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer,
 	if cfg.Secret == "" {
 		return nil, nil, app.ErrNoSecret
 	}
+	if err := cfg.CheckSecrets(); err != nil {
+		return nil, nil, err
+	}
 	a, err := openApp(ctx, cfg, stderr)
 	if err != nil {
 		return nil, nil, err
