@@ -12,6 +12,7 @@ import (
 
 	"herald/digest"
 	"herald/internal/health"
+	"herald/internal/redisstate"
 	"herald/stories"
 	"herald/subscribers"
 	"herald/templates"
@@ -44,6 +45,9 @@ type Options struct {
 	RDB    redis.UniversalClient
 	Now    func() time.Time
 	Logger *slog.Logger
+	// SkipLayoutCheck opens a store without checking its key layout (for
+	// herald migrate, which converts it).
+	SkipLayoutCheck bool
 }
 
 // New connects to Redis (unless given a client), loads the templates and
@@ -60,7 +64,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	if a.Logger == nil {
 		a.Logger = slog.Default()
 	}
-	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL})
+	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL, PostalAddress: cfg.PostalAddress, Breaking: cfg.BreakingWord})
 	if err != nil {
 		return nil, err
 	}
@@ -75,14 +79,23 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	a.Health.Add("redis", health.Critical(), health.Probe(a.pingRedis))
 	a.RelayBackoff = health.DefaultBackoff
 	a.Stories = stories.NewStore(a.RDB, cfg.RedisPrefix, stories.Options{Now: a.Now, Retention: cfg.Retention})
-	a.Subs = subscribers.NewStore(a.RDB, cfg.RedisPrefix, a.Now)
-	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0)
+	a.Subs = subscribers.NewStore(a.RDB, cfg.RedisPrefix, a.Now,
+		subscribers.WithShards(cfg.RedisShards), subscribers.WithWait(cfg.WaitReplicas, cfg.WaitTimeout))
+	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0, cfg.RedisShards)
+	if !opts.SkipLayoutCheck {
+		if err := a.Subs.CheckLayout(ctx); err != nil {
+			_ = a.Close()
+			return nil, err
+		}
+	}
 	a.Builder = &digest.Builder{Stories: a.Stories}
-	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links}
+	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links, Web: a.WebLink}
 	return a, nil
 }
 
-func (a *App) pingRedis(ctx context.Context) error { return a.RDB.Ping(ctx).Err() }
+// pingRedis is /readyz's Redis check: it answers (on a cluster: every slot
+// is served).
+func (a *App) pingRedis(ctx context.Context) error { return redisstate.Ready(ctx, a.RDB) }
 
 // Close releases the Redis connection if App opened it.
 func (a *App) Close() error {

@@ -104,6 +104,9 @@ func (a *App) openEmail(ctx context.Context, strict bool) (*email.Sender, *healt
 		a.Logger.Warn("SMTP relay not available at start: serving anyway, digests are held and the relay retried until it answers",
 			slog.String("dependency", dep.Name()), slog.Any("error", err))
 	}
+	if a.Cfg.PostalAddress == "" {
+		a.Logger.Warn("HERALD_POSTAL_ADDRESS is not set: emails go out without the sender's postal address that CAN-SPAM and bulk-sender rules ask for")
+	}
 	return sender, dep, nil
 }
 

@@ -12,15 +12,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"herald/internal/shard"
 )
 
 // Config is every setting Herald reads. Each field has a flag and an
 // environment variable (HERALD_...); flags win. Secrets also take a _FILE
 // variant naming a file that holds the value.
 type Config struct {
-	RedisURL     string
+	RedisURL     string // secret: may carry a password
 	RedisPrefix  string
-	SMTPURL      string // secret: may carry a password
+	RedisShards  int           // shards of each hot key (due set, lists, log)
+	WaitReplicas int           // replicas that must acknowledge lease and cursor writes
+	WaitTimeout  time.Duration // how long one WAIT for them may take
+	SMTPURL      string        // secret: may carry a password
 	From         string
 	SlackToken   string // secret
 	SlackAPIURL  string // Slack Web API base URL; empty: Slack's own
@@ -53,6 +58,9 @@ type Config struct {
 	HTTPIdleTimeout  time.Duration // a keep-alive connection between requests
 	HTTPMaxHeader    int           // bytes of request headers
 	HTTPMaxConns     int           // connections open at once
+	// The digest's sender details.
+	PostalAddress string // shown in every email's footer (CAN-SPAM); warned about when unset
+	BreakingWord  string // an instant alert's subject starts with it: "Breaking: …"
 }
 
 // DefaultConfig is the configuration before flags and environment.
@@ -60,6 +68,8 @@ func DefaultConfig() Config {
 	return Config{
 		RedisURL:        "redis://127.0.0.1:6379/0",
 		RedisPrefix:     "herald:",
+		RedisShards:     shard.DefaultCount,
+		WaitTimeout:     time.Second,
 		SMTPURL:         "smtp://127.0.0.1:1025?tls=none",
 		From:            "Herald <herald@localhost>",
 		HTTPAddr:        "127.0.0.1:8080",
@@ -83,6 +93,7 @@ func DefaultConfig() Config {
 		HTTPIdleTimeout:  60 * time.Second,
 		HTTPMaxHeader:    16 << 10,
 		HTTPMaxConns:     1024,
+		BreakingWord:     "Breaking",
 	}
 }
 
@@ -99,8 +110,11 @@ type setting struct {
 
 func (c *Config) settings() []setting {
 	return []setting{
-		{name: "redis-url", usage: "Redis URL (redis://host:port/db)", str: &c.RedisURL},
-		{name: "redis-prefix", usage: "prefix of every Redis key", str: &c.RedisPrefix},
+		{name: "redis-url", usage: "Redis URL: redis://host:port/db, a cluster redis://h1:p1?addr=h2:p2, a Sentinel primary redis://s1:p1?master_name=M", str: &c.RedisURL, secret: true},
+		{name: "redis-prefix", usage: "prefix of every Redis key (no { or })", str: &c.RedisPrefix},
+		{name: "redis-shards", usage: "shards of the due set, subscriber list, suppression list and delivery log (same in every process)", num: &c.RedisShards},
+		{name: "redis-wait-replicas", usage: "replicas that must acknowledge lease and cursor writes before a send (0: do not wait)", num: &c.WaitReplicas},
+		{name: "redis-wait-timeout", usage: "longest wait for those acknowledgements before sending pauses", dur: &c.WaitTimeout},
 		{name: "smtp-url", usage: "SMTP server (smtp://user:pass@host:port?tls=none|starttls|tls)", str: &c.SMTPURL, secret: true},
 		{name: "from", usage: "From address of digests", str: &c.From},
 		{name: "slack-token", usage: "Slack bot token (chat:write)", str: &c.SlackToken, secret: true},
@@ -132,6 +146,8 @@ func (c *Config) settings() []setting {
 		{name: "http-idle-timeout", usage: "how long an idle keep-alive connection is kept", dur: &c.HTTPIdleTimeout},
 		{name: "http-max-header-bytes", usage: "largest request header block", num: &c.HTTPMaxHeader},
 		{name: "http-max-conns", usage: "most HTTP connections open at once", num: &c.HTTPMaxConns},
+		{name: "postal-address", usage: "the sender's postal address, shown in every email's footer", str: &c.PostalAddress},
+		{name: "breaking-word", usage: "the word an instant alert's subject starts with (Breaking: …)", str: &c.BreakingWord},
 	}
 }
 
@@ -219,6 +235,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 1 || c.BatchSize < 1 || c.SMTPPool < 1 {
 		errs = append(errs, errors.New("config: workers, batch-size and smtp-pool must be at least 1"))
+	}
+	if strings.ContainsAny(c.RedisPrefix, "{}") {
+		errs = append(errs, fmt.Errorf("config: redis-prefix %q: must not hold { or }: a hash tag in the prefix puts every key in one Redis Cluster slot", c.RedisPrefix))
+	}
+	if c.RedisShards < 1 || c.RedisShards > shard.MaxCount {
+		errs = append(errs, fmt.Errorf("config: redis-shards %d: must be 1 to %d", c.RedisShards, shard.MaxCount))
+	}
+	if c.WaitReplicas < 0 || c.WaitTimeout <= 0 {
+		errs = append(errs, errors.New("config: redis-wait-replicas must be 0 or more and redis-wait-timeout positive"))
 	}
 	if c.Lease < 5*time.Second {
 		errs = append(errs, errors.New("config: lease must be at least 5s, and longer than any send"))

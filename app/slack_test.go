@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"herald/app"
 	"herald/channels/slack"
 	"herald/digest"
+	"herald/examples"
 	"herald/internal/redistest"
 	"herald/internal/settable"
 	"herald/stories"
@@ -185,5 +187,56 @@ func TestSlackDigestPayload(t *testing.T) {
 	section, _ := blocks[1]["text"].(map[string]any)
 	if text, _ := section["text"].(string); strings.Contains(text, "<!channel>") || !strings.Contains(text, "&lt;!channel&gt;") {
 		t.Errorf("story text not escaped for mrkdwn: %q", text)
+	}
+}
+
+// The demo's team digest on a recording server: a parent message naming
+// the lead headline, the stories as replies in its thread, every post
+// within Block Kit's limits, metadata in context blocks.
+func TestSlackDigestParentAndThread(t *testing.T) {
+	h := newSlackHarness(t)
+	h.team("C0ASIADESK", "daily 09:00", "china", "japan", "south-korea")
+	h.clock.Set(h.clock.Now().Add(time.Minute))
+	list, err := stories.Parse(bytes.NewReader(examples.Stories()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range list {
+		if _, err := h.app.Ingest(context.Background(), st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.clock.Set(time.Date(2026, 11, 29, 0, 0, 5, 0, time.UTC)) // 09:00 in Tokyo
+	if st := h.run(); st.Sent != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	posts := h.api.posts
+	if len(posts) < 2 {
+		t.Fatalf("%d posts, want a parent and replies", len(posts))
+	}
+	if !strings.HasPrefix(posts[0].Get("text"), "Herald digest: ") || !strings.Contains(posts[0].Get("blocks"), posts[0].Get("text")[len("Herald digest: "):][:20]) {
+		t.Errorf("parent's fallback text %q does not name a headline it lists", posts[0].Get("text"))
+	}
+	for i, p := range posts {
+		var blocks []struct {
+			Type string          `json:"type"`
+			Text json.RawMessage `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(p.Get("blocks")), &blocks); err != nil {
+			t.Fatalf("post %d: blocks: %v", i, err)
+		}
+		if thread := p.Get("thread_ts"); (i == 0) != (thread == "") || (i > 0 && thread != "1.0") {
+			t.Errorf("post %d: thread_ts = %q", i, thread)
+		}
+		kinds := map[string]int{}
+		for _, b := range blocks {
+			kinds[b.Type]++
+			if b.Type == "section" && len([]rune(string(b.Text))) > 3100 {
+				t.Errorf("post %d: a section over 3,000 characters", i)
+			}
+		}
+		if len(blocks) > 50 || kinds["context"] == 0 {
+			t.Errorf("post %d: %d blocks, %d context blocks", i, len(blocks), kinds["context"])
+		}
 	}
 }

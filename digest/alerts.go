@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,8 +12,8 @@ import (
 
 // FollowerStore is what instant alerts need from the subscriber store.
 type FollowerStore interface {
-	InstantFollowersOf(ctx context.Context, slugs []string) ([]subscribers.Follower, error)
-	MarkDue(ctx context.Context, id string, at time.Time) error
+	EachInstantFollower(ctx context.Context, slugs []string, fn func([]subscribers.Follower) error) error
+	MarkDueMany(ctx context.Context, ids []string, at time.Time) error
 }
 
 // Alerts makes instant subscribers due when a matching story lands. Email
@@ -28,7 +29,8 @@ type Alerts struct {
 }
 
 // Ingested is called after a story was stored for the first time (an
-// updated re-import must not alert again).
+// updated re-import must not alert again). Followers are read and marked a
+// page at a time (see subscribers.Store.EachInstantFollower).
 func (a *Alerts) Ingested(ctx context.Context, st *stories.Story) error {
 	now := time.Now()
 	if a.Now != nil {
@@ -42,22 +44,30 @@ func (a *Alerts) Ingested(ctx context.Context, st *stories.Story) error {
 	for i, t := range st.Topics {
 		slugs[i] = t.Slug
 	}
-	followers, err := a.Subs.InstantFollowersOf(ctx, slugs)
-	if err != nil {
-		return fmt.Errorf("digest: alerts for %s: %w", st.ID, err)
-	}
 	slackAt := now.Add(a.SlackDelay)
 	if a.SlackDelay <= 0 {
 		slackAt = now.Add(5 * time.Second)
 	}
-	for _, f := range followers {
-		at := slackAt
-		if f.Kind == subscribers.KindEmail {
-			at = now.Add(delay)
+	err := a.Subs.EachInstantFollower(ctx, slugs, func(page []subscribers.Follower) error {
+		var email, slack []string
+		for _, f := range page {
+			if f.Kind == subscribers.KindEmail {
+				email = append(email, f.ID)
+			} else {
+				slack = append(slack, f.ID)
+			}
 		}
-		if err := a.Subs.MarkDue(ctx, f.ID, at); err != nil {
-			return fmt.Errorf("digest: alerts: %w", err)
-		}
+		return errors.Join(a.mark(ctx, email, now.Add(delay)), a.mark(ctx, slack, slackAt))
+	})
+	if err != nil {
+		return fmt.Errorf("digest: alerts for %s: %w", st.ID, err)
 	}
 	return nil
+}
+
+func (a *Alerts) mark(ctx context.Context, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return a.Subs.MarkDueMany(ctx, ids, at)
 }

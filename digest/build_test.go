@@ -36,6 +36,26 @@ func TestBuildDedupesAndRanks(t *testing.T) {
 	}
 }
 
+func TestBuildRanksPriorityFirst(t *testing.T) {
+	t0 := mustTime("2026-11-27T00:00:00Z")
+	e := newEnv(t, t0)
+	sub := e.addReader("priority@example.com", "UTC", "daily 07:00", "japan", "south-korea")
+	e.clock.Add(time.Hour)
+	e.ingest("both-new", t0.Add(-1*time.Hour), "Japan", "South Korea")
+	e.ingest("japan-new", t0.Add(-2*time.Hour), "Japan")
+	e.ingestPriority("urgent-old", 5, t0.Add(-5*time.Hour), "Japan")
+	e.ingestPriority("urgent-both", 5, t0.Add(-6*time.Hour), "Japan", "South Korea")
+	e.ingestPriority("mild", 1, t0.Add(-4*time.Hour), "South Korea")
+	d, err := (&digest.Builder{Stories: e.stories}).Build(context.Background(), e.get(sub.ID), e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"urgent-both", "urgent-old", "mild", "both-new", "japan-new"}
+	if got := storyIDs(d); !slices.Equal(got, want) {
+		t.Fatalf("order = %v, want %v (priority, then matched topics, then newest)", got, want)
+	}
+}
+
 func TestBuildCapsWithMore(t *testing.T) {
 	t0 := mustTime("2026-11-27T00:00:00Z")
 	e := newEnv(t, t0)

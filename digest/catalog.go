@@ -200,8 +200,9 @@ func (c *catalog) same(st *stories.Story) *stories.Story {
 }
 
 // pick builds sub's digest for window w from the catalog: the stories of
-// its followed topics ingested in w, deduplicated, ranked (more followed
-// topics matched first, then newest, then id) and capped at its maximum.
+// its followed topics ingested in w, deduplicated, ranked (higher priority
+// first, then more followed topics matched, then newest, then id) and
+// capped at its maximum.
 // w must lie within the catalog's span for sub's topics (see load).
 func (c *catalog) pick(sub *subscribers.Subscriber, w Window) *Digest {
 	lo, hi := w.Start.UnixMilli(), w.End.UnixMilli()
@@ -243,12 +244,13 @@ func limitOf(sub *subscribers.Subscriber) int {
 	return sub.MaxStories
 }
 
-// best returns the limit best of touched, best first: more followed topics
-// matched, then published later, then the smaller id (see rerank).
+// best returns the limit best of touched, best first: the newsroom's
+// priority, then more followed topics matched, then published later, then
+// the smaller id (see rerank).
 func (c *catalog) best(touched []int32, limit int) []int32 {
 	top, keys := c.top[:0], c.keys[:0]
 	for _, i := range touched {
-		k := uint64(c.count[i])<<32 | uint64(^c.rank[i]) // larger is better
+		k := c.key(i)
 		if len(top) == limit && k <= keys[limit-1] {
 			continue
 		}
@@ -265,6 +267,14 @@ func (c *catalog) best(touched []int32, limit int) []int32 {
 	}
 	c.keys = keys
 	return top
+}
+
+// key is story i's ranking key in the current pick: larger is better.
+// Priority (0-9) takes the bits above the matched count (0-255), which
+// takes those above the recency rank.
+func (c *catalog) key(i int32) uint64 {
+	prio := uint64(max(c.stories[i].story.Priority, 0)) & 0xff
+	return prio<<40 | uint64(c.count[i])<<32 | uint64(^c.rank[i])
 }
 
 // rerank numbers the stories in ranking order among equals in matched

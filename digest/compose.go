@@ -12,6 +12,8 @@ type Composer struct {
 	Renderer Renderer
 	// Links returns the subscriber's signed personal links; nil means none.
 	Links func(sub *subscribers.Subscriber) Links
+	// Web returns the signed link to d's web version; nil means none.
+	Web func(d *Digest) string
 }
 
 // Compose renders d and addresses the message. The message ID depends only
@@ -20,6 +22,9 @@ func (c *Composer) Compose(d *Digest, now time.Time) (*Message, error) {
 	sub := d.Subscriber
 	if c.Links != nil {
 		d.Links = c.Links(sub)
+	}
+	if c.Web != nil {
+		d.Links.Web = c.Web(d)
 	}
 	msg := &Message{
 		ID:           MessageID(sub.ID, d.Window.Start),

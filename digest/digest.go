@@ -3,6 +3,12 @@
 // from Redis, builds, renders, hands each message to a Channel and records
 // the outcome. It defines what it needs from the packages downstream of it
 // (Renderer, Channel) as small interfaces.
+//
+// Ranking: a digest's stories are ordered by the newsroom's priority
+// (stories.Story.Priority, 0-9, higher first; 0 when unset), then by how
+// many of the reader's followed topics the story matched, then by
+// publication time (newest first), then by id. The cap keeps the first
+// MaxStories; the rest are counted in More.
 package digest
 
 import (
@@ -33,6 +39,9 @@ type Links struct {
 	Unsubscribe string // https one-click unsubscribe (RFC 8058 target)
 	Preferences string // preferences page
 	Mailto      string // mailto: unsubscribe address, "" when none is configured
+	// Web is the message's web version ("view in browser"): a signed link
+	// to the same digest as a page; "" when none is configured.
+	Web string
 }
 
 // Digest is what one subscriber receives for one window.

@@ -31,10 +31,13 @@ import (
 // finishRetryMin is the least time a failed completion is retried.
 const finishRetryMin = time.Minute
 
-// batchRecorder is what a Recorder may offer to append many deliveries in
-// one round trip (RedisLog does).
+// batchRecorder is what a Recorder may offer (RedisLog does): the
+// subscriber's own entry of a delivery, which the completion writes with
+// the cursor move, and the shared view of many deliveries in one round
+// trip.
 type batchRecorder interface {
-	RecordMany(ctx context.Context, ds []Delivery) error
+	Entry(d Delivery) string
+	RecordShared(ctx context.Context, ds []Delivery) error
 }
 
 // finishing is one accepted (or empty) delivery waiting to be completed.
@@ -140,24 +143,16 @@ func (f *finisher) retry(what string, try func() bool) {
 }
 
 // complete runs the completions and returns those that failed for a reason
-// worth retrying (Redis unreachable), not for a lost lease.
+// worth retrying (Redis unreachable), not for a lost lease. A completion
+// written but not yet confirmed by the replicas is retried by Sync alone.
 func (f *finisher) complete(ctx context.Context, batch []finishing) []finishing {
-	errs := make([]error, len(batch))
-	if f.bs == nil || len(batch) == 1 {
-		for i, job := range batch {
-			errs[i] = f.r.Subscribers.Complete(ctx, job.sub.ID, job.token, job.cursor, job.next)
-		}
-	} else {
-		cs := make([]subscribers.Completion, len(batch))
-		for i, job := range batch {
-			cs[i] = subscribers.Completion{ID: job.sub.ID, Token: job.token, Cursor: job.cursor, NextDue: job.next}
-		}
-		errs = f.bs.CompleteMany(ctx, cs)
-	}
-	var again []finishing
+	errs := f.completeAll(ctx, batch)
+	var again, unsynced []finishing
 	for i, err := range errs {
 		switch {
 		case err == nil:
+		case errors.Is(err, subscribers.ErrNotDurable):
+			unsynced = append(unsynced, batch[i])
 		case errors.Is(err, subscribers.ErrLeaseLost), errors.Is(err, subscribers.ErrNotFound):
 			f.r.Logger.Error("complete", slog.String("subscriber", batch[i].sub.ID), slog.Any("error", err))
 		default:
@@ -165,14 +160,55 @@ func (f *finisher) complete(ctx context.Context, batch []finishing) []finishing 
 			again = append(again, batch[i])
 		}
 	}
+	if len(unsynced) > 0 {
+		f.retry("wait for replicas", func() bool { return f.sync(ctx, unsynced) })
+	}
 	return again
 }
 
+// completeAll runs the batch's completions: in one round trip when the
+// store offers it, with the subscribers' own log entries.
+func (f *finisher) completeAll(ctx context.Context, batch []finishing) []error {
+	errs := make([]error, len(batch))
+	if f.bs == nil {
+		for i, job := range batch {
+			errs[i] = f.r.Subscribers.Complete(ctx, job.sub.ID, job.token, job.cursor, job.next)
+		}
+		return errs
+	}
+	br, _ := f.r.Recorder.(batchRecorder)
+	cs := make([]subscribers.Completion, len(batch))
+	for i, job := range batch {
+		cs[i] = subscribers.Completion{ID: job.sub.ID, Token: job.token, Cursor: job.cursor, NextDue: job.next}
+		if br != nil && job.rec != nil {
+			cs[i].Log = br.Entry(*job.rec)
+		}
+	}
+	return f.bs.CompleteMany(ctx, cs)
+}
+
+// sync waits for the replicas to confirm the completions of jobs; it
+// reports whether they did.
+func (f *finisher) sync(ctx context.Context, jobs []finishing) bool {
+	ids := make([]string, len(jobs))
+	for i, job := range jobs {
+		ids[i] = job.sub.ID
+	}
+	failed := f.bs.Sync(ctx, ids)
+	for _, err := range failed {
+		f.r.Logger.Warn("completions not confirmed by the replicas; sending paused", slog.Any("error", err))
+		return false
+	}
+	return true
+}
+
 // record appends recs to the delivery log and returns those not written.
+// The subscribers' own entries went in with the completions when the
+// recorder is a batchRecorder and the store completes in batches.
 func (f *finisher) record(ctx context.Context, recs []Delivery) []Delivery {
 	r := f.r
-	if br, ok := r.Recorder.(batchRecorder); ok && len(recs) > 1 {
-		if err := br.RecordMany(ctx, recs); err != nil {
+	if br, ok := r.Recorder.(batchRecorder); ok && f.bs != nil {
+		if err := br.RecordShared(ctx, recs); err != nil {
 			r.Logger.Warn("record deliveries failed, will retry", slog.Int("deliveries", len(recs)), slog.Any("error", err))
 			return recs
 		}

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"herald/internal/shard"
+	"herald/subscribers"
 )
 
 // Delivery is one entry of the delivery log: who, which window, which
@@ -34,26 +37,47 @@ type discardRecorder struct{}
 
 func (discardRecorder) Record(context.Context, Delivery) error { return nil }
 
-// RedisLog is the delivery log as a capped Redis stream (<prefix>deliveries).
+// RedisLog is the delivery log in two views. The shared view is one capped
+// stream a shard, <prefix>deliveries:{<t>}, a delivery in its subscriber's
+// shard, so writing it spreads over a cluster's masters; reading it merges
+// the shards. The subscriber's view is a capped list in the subscriber's
+// own slot (subscribers.LogKey), written by the script that moves its
+// cursor, so "what did this reader get this week" is one read however big
+// the shared view grows.
 type RedisLog struct {
 	rdb    redis.UniversalClient
-	key    string
+	prefix string
 	maxLen int64
+	shards int
 }
 
-// NewRedisLog returns a log keeping about maxLen entries (default 100,000).
-func NewRedisLog(rdb redis.UniversalClient, prefix string, maxLen int64) *RedisLog {
+// NewRedisLog returns a log whose shard streams keep about maxLen entries
+// each (default 100,000), over shards shards (shard.DefaultCount when 0).
+func NewRedisLog(rdb redis.UniversalClient, prefix string, maxLen int64, shards int) *RedisLog {
 	if maxLen <= 0 {
 		maxLen = 100_000
 	}
-	return &RedisLog{rdb: rdb, key: prefix + "deliveries", maxLen: maxLen}
+	if shards <= 0 {
+		shards = shard.DefaultCount
+	}
+	return &RedisLog{rdb: rdb, prefix: prefix, maxLen: maxLen, shards: shards}
 }
 
-// Record appends one delivery.
+func (l *RedisLog) shardKey(i int) string {
+	return l.prefix + "deliveries:{" + shard.Tags(l.shards)[i] + "}"
+}
+
+func (l *RedisLog) keyFor(subID string) string { return l.shardKey(shard.Of(subID, l.shards)) }
+
+// Record appends one delivery to both views.
 func (l *RedisLog) Record(ctx context.Context, d Delivery) error {
-	err := l.rdb.XAdd(ctx, &redis.XAddArgs{
-		Stream: l.key, MaxLen: l.maxLen, Approx: true, Values: deliveryFields(d),
-	}).Err()
+	_, err := l.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAdd(ctx, &redis.XAddArgs{Stream: l.keyFor(d.SubscriberID), MaxLen: l.maxLen, Approx: true, Values: deliveryFields(d)})
+		key := subscribers.LogKey(l.prefix, d.SubscriberID)
+		p.LPush(ctx, key, l.Entry(d))
+		p.LTrim(ctx, key, 0, subscribers.LogCap-1)
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("digest: record delivery: %w", err)
 	}
@@ -71,77 +95,20 @@ func deliveryFields(d Delivery) []any {
 
 // Recent returns up to n most recent deliveries, newest first.
 func (l *RedisLog) Recent(ctx context.Context, n int64) ([]Delivery, error) {
-	msgs, err := l.rdb.XRevRangeN(ctx, l.key, "+", "-", n).Result()
-	if err != nil {
-		return nil, fmt.Errorf("digest: read deliveries: %w", err)
-	}
-	out := make([]Delivery, 0, len(msgs))
-	for _, m := range msgs {
-		out = append(out, deliveryFrom(m))
-	}
-	return out, nil
+	return l.Find(ctx, Query{Limit: int(n)})
 }
 
 func deliveryFrom(m redis.XMessage) Delivery {
 	s := func(k string) string { v, _ := m.Values[k].(string); return v }
-	ms := func(k string) time.Time {
-		n, _ := strconv.ParseInt(s(k), 10, 64)
-		return time.UnixMilli(n).UTC()
-	}
-	n, _ := strconv.Atoi(s("stories"))
-	attempt, _ := strconv.Atoi(s("attempt"))
-	return Delivery{
-		ID: m.ID, SubscriberID: s("sub"), MessageID: s("msg"), Channel: s("channel"),
-		WindowStart: ms("start"), WindowEnd: ms("end"), Stories: n,
-		Result: s("result"), Attempt: attempt, Error: s("error"), At: ms("at"),
-	}
+	d := Delivery{ID: m.ID, SubscriberID: s("sub"), MessageID: s("msg"), Channel: s("channel"),
+		Result: s("result"), Error: s("error")}
+	d.WindowStart, d.WindowEnd, d.At = msAt(s("start")), msAt(s("end")), msAt(s("at"))
+	d.Stories, _ = strconv.Atoi(s("stories"))
+	d.Attempt, _ = strconv.Atoi(s("attempt"))
+	return d
 }
 
-// Query selects deliveries from the log, newest first.
-type Query struct {
-	SubscriberID string    // only this subscriber, "" for all
-	Failed       bool      // only temporary and permanent failures
-	Since        time.Time // only entries at or after this time; zero for all
-	Limit        int       // at most this many; default 50
-	Scan         int64     // read at most this many entries; default 100,000
-}
-
-// Find returns the deliveries matching q, newest first.
-func (l *RedisLog) Find(ctx context.Context, q Query) ([]Delivery, error) {
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	if q.Scan <= 0 {
-		q.Scan = 100_000
-	}
-	min := "-"
-	if !q.Since.IsZero() {
-		min = strconv.FormatInt(q.Since.UnixMilli(), 10) + "-0"
-	}
-	var out []Delivery
-	max := "+"
-	for read := int64(0); read < q.Scan && len(out) < q.Limit; {
-		page, err := l.rdb.XRevRangeN(ctx, l.key, max, min, 1000).Result()
-		if err != nil {
-			return nil, fmt.Errorf("digest: read deliveries: %w", err)
-		}
-		for _, m := range page {
-			if d := deliveryFrom(m); q.matches(d) && len(out) < q.Limit {
-				out = append(out, d)
-			}
-		}
-		read += int64(len(page))
-		if len(page) < 1000 {
-			break
-		}
-		max = "(" + page[len(page)-1].ID
-	}
-	return out, nil
-}
-
-func (q Query) matches(d Delivery) bool {
-	if q.SubscriberID != "" && d.SubscriberID != q.SubscriberID {
-		return false
-	}
-	return !q.Failed || d.Result == "temporary" || d.Result == "permanent" || d.Result == "failed"
+func msAt(v string) time.Time {
+	n, _ := strconv.ParseInt(v, 10, 64)
+	return time.UnixMilli(n).UTC()
 }

@@ -5,30 +5,42 @@ import (
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
+
+	"herald/internal/rscript"
+	"herald/internal/shard"
 )
 
-// RecordMany appends deliveries in order, entries identical to Record's,
-// with one command: a script that runs one XADD per delivery on the log's
-// single key (so it suits Redis Cluster too).
-func (l *RedisLog) RecordMany(ctx context.Context, ds []Delivery) error {
+// RecordShared appends deliveries to the shared view only, in order, with
+// one script a shard in one pipelined round trip: for deliveries whose
+// subscriber entries (Entry) went in with their completions.
+func (l *RedisLog) RecordShared(ctx context.Context, ds []Delivery) error {
 	if len(ds) == 0 {
 		return nil
 	}
 	per := len(deliveryFields(ds[0]))
-	args := make([]any, 0, 2+per*len(ds))
-	args = append(args, l.maxLen, per)
+	byShard := map[int][]any{}
 	for _, d := range ds {
-		args = append(args, deliveryFields(d)...)
+		i := shard.Of(d.SubscriberID, l.shards)
+		if byShard[i] == nil {
+			byShard[i] = []any{l.maxLen, per}
+		}
+		byShard[i] = append(byShard[i], deliveryFields(d)...)
 	}
-	if err := recordManyScript.Run(ctx, l.rdb, []string{l.key}, args...).Err(); err != nil {
-		return fmt.Errorf("digest: record %d deliveries: %w", len(ds), err)
+	calls := make([]rscript.Call, 0, len(byShard))
+	for i, args := range byShard {
+		calls = append(calls, rscript.Call{Keys: []string{l.shardKey(i)}, Args: args})
+	}
+	for _, cmd := range rscript.EvalMany(ctx, l.rdb, recordManyScript, calls) {
+		if err := cmd.Err(); err != nil {
+			return fmt.Errorf("digest: record %d deliveries: %w", len(ds), err)
+		}
 	}
 	return nil
 }
 
 var _ batchRecorder = (*RedisLog)(nil)
 
-// recordManyScript: KEYS[1] the stream; ARGV max length (approximate),
+// recordManyScript: KEYS[1] a shard stream; ARGV max length (approximate),
 // values per entry, then each entry's field-value pairs in turn.
 var recordManyScript = redis.NewScript(`
 local n = tonumber(ARGV[2])

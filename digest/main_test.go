@@ -127,6 +127,21 @@ func (e *env) ingest(id string, published time.Time, topicNames ...string) *stor
 	return st
 }
 
+// ingestPriority is ingest with the newsroom's priority set.
+func (e *env) ingestPriority(id string, priority int, published time.Time, topicNames ...string) {
+	e.t.Helper()
+	st := &stories.Story{
+		ID: id, URL: "https://news.example.com/" + id, Headline: "Headline " + id,
+		Summary: "What happened in " + id + ".", PublishedAt: published, Priority: priority,
+	}
+	for _, n := range topicNames {
+		st.Topics = append(st.Topics, stories.Topic{Name: n})
+	}
+	if _, err := e.stories.Put(context.Background(), st); err != nil {
+		e.t.Fatalf("put %s: %v", id, err)
+	}
+}
+
 func (e *env) run() digest.Stats {
 	e.t.Helper()
 	st, err := e.runner.RunOnce(context.Background())

@@ -24,6 +24,7 @@ import (
 type batchStore interface {
 	AcquireMany(ctx context.Context, ids []string, token string, now time.Time, lease time.Duration) ([]*subscribers.Subscriber, []error)
 	CompleteMany(ctx context.Context, cs []subscribers.Completion) []error
+	Sync(ctx context.Context, ids []string) map[string]error
 }
 
 // job is one digest to deliver, with the lease token of its batch.

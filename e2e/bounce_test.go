@@ -70,8 +70,8 @@ func (r *rig) checkBounced(addrs []string) {
 		if sub.Status != subscribers.StatusBounced || sub.Bounces != 1 {
 			r.t.Errorf("%s: status %s after %d bounces, want bounced after 1", a, sub.Status, sub.Bounces)
 		}
-		if due, _ := r.rdb.ZScore(context.Background(), prefix+"due", sub.ID).Result(); due != 0 {
-			r.t.Errorf("%s: still in the due set (score %v)", a, due)
+		if due, _ := subscribers.NewStore(r.rdb, prefix, nil).DueAt(context.Background(), sub.ID); !due.IsZero() {
+			r.t.Errorf("%s: still in the due set (at %v)", a, due)
 		}
 		if n := countLines(lines, sub.ID, "permanent"); n != 1 {
 			r.t.Errorf("herald deliveries --failed lists %s (%s) as permanent %d times, want once", sub.ID, a, n)

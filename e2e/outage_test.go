@@ -126,8 +126,8 @@ func (r *rig) checkRecorded(got received, addrs []string) {
 	r.t.Helper()
 	sent := map[string]bool{}
 	for _, d := range r.deliveries() {
-		if d["result"] == "sent" {
-			sent[d["sub"]] = true
+		if d.Result == "sent" {
+			sent[d.SubscriberID] = true
 		}
 	}
 	ids := r.idsByEmail(addrs)
@@ -146,7 +146,7 @@ func (r *rig) checkRecorded(got received, addrs []string) {
 func (r *rig) countResults(result string) int {
 	n := 0
 	for _, d := range r.deliveries() {
-		if d["result"] == result {
+		if d.Result == result {
 			n++
 		}
 	}

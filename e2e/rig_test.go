@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"herald/digest"
 	"herald/internal/smtptest"
 	"herald/stories"
 	"herald/subscribers"
@@ -231,8 +232,8 @@ func (r *rig) subscriber(addr string) *subscribers.Subscriber {
 // means every seeded subscriber was settled: sent (next due tomorrow),
 // bounced or failed (out of the due set).
 func (r *rig) pending(ctx context.Context) (int64, error) {
-	upTo := strconv.FormatInt(time.Now().Add(10*time.Minute).UnixMilli(), 10)
-	return r.rdb.ZCount(ctx, prefix+"due", "-inf", upTo).Result()
+	n, _, err := subscribers.NewStore(r.rdb, prefix, nil).Backlog(ctx, time.Now().Add(10*time.Minute))
+	return n, err
 }
 
 // waitSettled waits until nothing is pending, failing after limit.
@@ -253,21 +254,14 @@ func (r *rig) waitSettled(limit time.Duration) {
 	}
 }
 
-// deliveries reads the whole delivery log stream.
-func (r *rig) deliveries() []map[string]string {
+// deliveries reads the whole delivery log (every shard).
+func (r *rig) deliveries() []digest.Delivery {
 	r.t.Helper()
-	msgs, err := r.rdb.XRange(context.Background(), prefix+"deliveries", "-", "+").Result()
+	ds, err := digest.NewRedisLog(r.rdb, prefix, 0, 0).Find(context.Background(), digest.Query{Limit: 1 << 30, Scan: 1 << 40})
 	if err != nil {
 		r.t.Fatalf("read delivery log: %v", err)
 	}
-	out := make([]map[string]string, len(msgs))
-	for i, m := range msgs {
-		out[i] = make(map[string]string, len(m.Values))
-		for k, v := range m.Values {
-			out[i][k] = fmt.Sprint(v)
-		}
-	}
-	return out
+	return ds
 }
 
 // idsByEmail maps the seeded readers' addresses to subscriber IDs.

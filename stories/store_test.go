@@ -366,3 +366,27 @@ func TestPutNeverMovesIndexScore(t *testing.T) {
 		t.Fatalf("index = %v, want the first score %d kept", idx, t0.UnixMilli())
 	}
 }
+
+// TestGetStoryStoredBeforePriority reads JSON as stored before stories had
+// a priority: it reads as the default, 0.
+func TestGetStoryStoredBeforePriority(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	old := `{"id":"old","url":"https://news.example.com/old","headline":"Old","summary":"S.","topics":[{"slug":"japan","name":"Japan"}],"published_at":"2026-11-01T00:00:00Z"}`
+	if err := f.rdb.Set(ctx, f.prefix+"story:old", old, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.Get(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Priority != 0 || got.Headline != "Old" {
+		t.Errorf("old story = %+v, want priority 0 and its headline", got)
+	}
+	s := validStory("p", "Japan")
+	s.Priority = 7
+	f.put(t, s)
+	if got, err = f.store.Get(ctx, "p"); err != nil || got.Priority != 7 {
+		t.Errorf("Get = %+v, %v; want priority 7 kept", got, err)
+	}
+}

@@ -7,13 +7,18 @@ import (
 // A Story is one page the newsroom publishes. Every field is untrusted input:
 // it is validated on the way in and escaped for its context on the way out.
 type Story struct {
-	ID          string     `json:"id"`
-	URL         string     `json:"url"`
-	Headline    string     `json:"headline"`
+	ID       string `json:"id"`
+	URL      string `json:"url"`
+	Headline string `json:"headline"`
+	// Priority is the newsroom's importance, 0 (the default, and what a
+	// story stored before the field existed reads as) to MaxPriority. A
+	// digest ranks higher priority first (see digest's ranking rule).
+	Priority    int        `json:"priority,omitempty"`
 	Summary     string     `json:"summary"` // "What's happened": the digest's blurb
 	Analysis    []Analysis `json:"analysis,omitempty"`
 	Sources     []Source   `json:"sources,omitempty"`
 	Background  string     `json:"background,omitempty"` // "How we got here"
+	Image       string     `json:"image,omitempty"`      // the story's picture (absolute http(s) URL), optional
 	Questions   []Question `json:"questions,omitempty"`  // "Go deeper"
 	Topics      []Topic    `json:"topics"`
 	PublishedAt time.Time  `json:"published_at"`

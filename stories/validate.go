@@ -22,6 +22,7 @@ const (
 	MaxSlugBytes      = 128
 	MaxDescriptionLen = 2000
 	MaxItems          = 50 // analysis, sources, questions, topics: each
+	MaxPriority       = 9  // the highest story priority; 0 is the default
 	MaxStoryBytes     = 256 << 10
 )
 
@@ -54,9 +55,11 @@ func (s *Story) Validate() error {
 		func() error { return checkLine("headline", s.Headline, MaxHeadlineLen, true) },
 		func() error { return checkBody("summary", s.Summary, MaxSummaryLen, true) },
 		s.validatePublished,
+		s.validatePriority,
 		s.validateAnalysis,
 		s.validateSources,
 		func() error { return checkBody("background", s.Background, MaxBodyLen, false) },
+		func() error { return checkURL("image", s.Image, false) },
 		s.validateQuestions,
 		s.validateTopics,
 	}
@@ -64,6 +67,13 @@ func (s *Story) Validate() error {
 		if err := check(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+func (s *Story) validatePriority() error {
+	if s.Priority < 0 || s.Priority > MaxPriority {
+		return invalid("priority", "%d out of range: use 0 (normal) to %d (most important)", s.Priority, MaxPriority)
 	}
 	return nil
 }

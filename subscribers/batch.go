@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"herald/internal/rscript"
 )
 
 // Batched dispatch. AcquireMany and CompleteMany do what Acquire and
@@ -16,13 +17,20 @@ import (
 // that subscriber's own keys, so they work on Redis Cluster too, and each
 // subscriber's lease is checked on its own.
 
-// Completion is one subscriber's Complete in CompleteMany.
+// Completion is one subscriber's Complete in CompleteMany. Log, when not
+// empty, is pushed onto the subscriber's own delivery log (kept to LogCap
+// entries) in the same script that moves the cursor.
 type Completion struct {
 	ID      string
 	Token   string
 	Cursor  time.Time
 	NextDue time.Time
+	Log     string
 }
+
+// LogCap is how many entries a subscriber's own delivery log keeps: more
+// than a week of hourly digests.
+const LogCap = 200
 
 // AcquireMany leases each of ids to token until now+lease, as Acquire does,
 // with one pipelined round trip. subs[i] and errs[i] are what Acquire would
@@ -37,8 +45,8 @@ func (st *Store) AcquireMany(ctx context.Context, ids []string, token string, no
 	}
 	calls := make([]scriptCall, len(ids))
 	for i, id := range ids {
-		calls[i] = scriptCall{keys: []string{st.subKey(id), st.topicsKey(id)},
-			args: []any{token, now.UnixMilli(), now.Add(lease).UnixMilli()}}
+		calls[i] = scriptCall{Keys: []string{st.subKey(id)},
+			Args: []any{token, now.UnixMilli(), now.Add(lease).UnixMilli()}}
 	}
 	cmds := st.evalMany(ctx, acquireScript, calls)
 	for i, id := range ids {
@@ -49,24 +57,45 @@ func (st *Store) AcquireMany(ctx context.Context, ids []string, token string, no
 		}
 		subs[i], errs[i] = acquired(id, reply)
 	}
+	st.syncOrFail(ctx, ids, errs, "acquire")
 	return subs, errs
 }
 
+// syncOrFail waits for the replicas to acknowledge the writes for the ids
+// whose errs[i] is nil, and sets errs[i] to ErrNotDurable where they did
+// not: a lease or cursor the replicas lack may be lost in a failover.
+func (st *Store) syncOrFail(ctx context.Context, ids []string, errs []error, op string) {
+	var done []string
+	for i, id := range ids {
+		if errs[i] == nil {
+			done = append(done, id)
+		}
+	}
+	failed := st.Sync(ctx, done)
+	for i, id := range ids {
+		if errs[i] == nil && failed[id] != nil {
+			errs[i] = fmt.Errorf("subscribers: %s %s: %w", op, id, failed[id])
+		}
+	}
+}
+
 // CompleteMany does Complete for each of cs: the complete scripts in one
-// pipelined round trip, then the due-set changes of all of them in one
-// more (a single ZADD and a single ZREM). errs[i] is cs[i]'s error, as
-// Complete would return it.
+// pipelined round trip, then the due-shard changes of all of them in one
+// more (one ZADD a shard), then the wait for the replicas (when
+// the store waits). errs[i] is cs[i]'s error, as Complete would return it;
+// ErrNotDurable says the cursor moved but the replicas did not confirm it,
+// and Sync may be called again for it.
 func (st *Store) CompleteMany(ctx context.Context, cs []Completion) []error {
 	errs := make([]error, len(cs))
 	calls := make([]scriptCall, len(cs))
 	for i, c := range cs {
-		calls[i] = scriptCall{keys: []string{st.subKey(c.ID)},
-			args: []any{c.Token, msOf(c.Cursor), msOf(c.NextDue)}}
+		calls[i] = scriptCall{Keys: []string{st.subKey(c.ID), st.logKey(c.ID)},
+			Args: []any{c.Token, msOf(c.Cursor), msOf(c.NextDue), c.Log, LogCap}}
 	}
 	cmds := st.evalMany(ctx, completeScript, calls)
-	var add []redis.Z
-	var rem []any
+	moves := map[string]*dueMove{}
 	var done []int
+	ids := make([]string, len(cs))
 	for i, c := range cs {
 		status, due, err := finished(cmds[i])
 		if err != nil {
@@ -74,18 +103,34 @@ func (st *Store) CompleteMany(ctx context.Context, cs []Completion) []error {
 			continue
 		}
 		done = append(done, i)
-		if status != StatusActive || due == 0 {
-			rem = append(rem, c.ID)
-		} else {
-			add = append(add, redis.Z{Score: float64(due), Member: c.ID})
-		}
+		st.queueMove(moves, c.ID, status, due)
 	}
-	if err := st.moveDue(ctx, add, rem); err != nil {
+	if err := st.moveDue(ctx, moves); err != nil {
 		for _, i := range done {
 			errs[i] = fmt.Errorf("subscribers: complete %s: due: %w", cs[i].ID, err)
 		}
 	}
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	st.syncOrFail(ctx, ids, errs, "complete")
 	return errs
+}
+
+// dueMove is what changes in one due shard.
+type dueMove struct {
+	add []redis.Z
+}
+
+// queueMove notes id's due change in its shard's move.
+func (st *Store) queueMove(moves map[string]*dueMove, id string, status Status, due int64) {
+	key := st.dueKey(id)
+	m := moves[key]
+	if m == nil {
+		m = &dueMove{}
+		moves[key] = m
+	}
+	m.add = append(m.add, redis.Z{Score: dueScore(status, due), Member: id})
 }
 
 // finished reads a lease-ending script's reply {code, status, due ms}.
@@ -113,17 +158,14 @@ func parseMS(v any) (int64, error) {
 	return strconv.ParseInt(s, 10, 64)
 }
 
-// moveDue applies due-set changes in one round trip.
-func (st *Store) moveDue(ctx context.Context, add []redis.Z, rem []any) error {
-	if len(add) == 0 && len(rem) == 0 {
+// moveDue applies due-shard changes in one round trip.
+func (st *Store) moveDue(ctx context.Context, moves map[string]*dueMove) error {
+	if len(moves) == 0 {
 		return nil
 	}
 	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		if len(add) > 0 {
-			p.ZAdd(ctx, st.dueKey(), add...)
-		}
-		if len(rem) > 0 {
-			p.ZRem(ctx, st.dueKey(), rem...)
+		for key, m := range moves {
+			p.ZAdd(ctx, key, m.add...)
 		}
 		return nil
 	})
@@ -131,36 +173,9 @@ func (st *Store) moveDue(ctx context.Context, add []redis.Z, rem []any) error {
 }
 
 // scriptCall is one run of a script.
-type scriptCall struct {
-	keys []string
-	args []any
-}
+type scriptCall = rscript.Call
 
-// evalMany runs script once per call in one pipeline (EVALSHA). Calls the
-// server answers NOSCRIPT (its script cache was flushed) did not run; they
-// are sent again with the script's source.
+// evalMany runs script once per call in one pipeline.
 func (st *Store) evalMany(ctx context.Context, script *redis.Script, calls []scriptCall) []*redis.Cmd {
-	cmds := make([]*redis.Cmd, len(calls))
-	_, _ = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, c := range calls {
-			cmds[i] = script.EvalSha(ctx, p, c.keys, c.args...)
-		}
-		return nil
-	})
-	var again []int
-	for i, cmd := range cmds {
-		if err := cmd.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-			again = append(again, i)
-		}
-	}
-	if len(again) == 0 {
-		return cmds
-	}
-	_, _ = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, i := range again {
-			cmds[i] = script.Eval(ctx, p, calls[i].keys, calls[i].args...)
-		}
-		return nil
-	})
-	return cmds
+	return rscript.EvalMany(ctx, st.rdb, script, calls)
 }

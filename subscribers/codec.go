@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -22,31 +23,67 @@ func msOf(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// profileFields are the hash fields a caller may change.
+// msField is t as a hash value: "" (the field is left out) when zero.
+func msField(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+// intField is n as a hash value: "" (the field is left out) when zero.
+func intField(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func lower(s string) string { return strings.ToLower(s) }
+
+// isInstant reports whether a (valid) schedule is instant.
+func isInstant(schedule string) bool {
+	s, err := ParseSchedule(schedule)
+	return err == nil && s.Instant()
+}
+
+// profileFields are the hash fields a caller may change. An empty value
+// leaves the field out of the hash (writeScript deletes it), which keeps a
+// subscriber small: most have no name, Slack channel or webhook.
 func profileFields(s *Subscriber) []any {
 	return []any{
 		"kind", string(s.Kind), "email", s.Email, "name", s.Name,
 		"slack_channel", s.SlackChannel, "webhook_url", s.WebhookURL,
 		"time_zone", s.TimeZone, "schedule", s.Schedule,
-		"max_stories", s.MaxStories, "status", string(s.Status),
+		"max_stories", intField(s.MaxStories), "status", string(s.Status),
+		"topics", strings.Join(s.Topics, ","),
 	}
 }
 
 // encodeFields is the whole hash of a new subscriber.
 func encodeFields(s *Subscriber) []any {
 	return append(profileFields(s),
-		"id", s.ID, "created_at", msOf(s.CreatedAt), "cursor", msOf(s.Cursor),
-		"next_due", msOf(s.NextDue), "bounces", s.Bounces, "last_error", s.LastError)
+		"created_at", msField(s.CreatedAt), "cursor", msField(s.Cursor),
+		"next_due", msField(s.NextDue), "bounces", intField(s.Bounces), "last_error", s.LastError)
 }
 
-func decodeSubscriber(h map[string]string, topics []string) (*Subscriber, error) {
-	var d decoder
+// topicsField reads the topics field.
+func topicsField(v string) []string {
+	if v == "" {
+		return []string{}
+	}
+	topics := strings.Split(v, ",")
 	slices.Sort(topics)
+	return topics
+}
+
+func decodeSubscriber(id string, h map[string]string) (*Subscriber, error) {
+	var d decoder
 	s := &Subscriber{
-		ID: h["id"], Kind: Kind(h["kind"]), Email: h["email"], Name: h["name"],
+		ID: id, Kind: Kind(h["kind"]), Email: h["email"], Name: h["name"],
 		SlackChannel: h["slack_channel"], WebhookURL: h["webhook_url"],
 		TimeZone: h["time_zone"], Schedule: h["schedule"], Status: Status(h["status"]),
-		MaxStories: int(d.int(h, "max_stories")), Topics: topics,
+		MaxStories: int(d.int(h, "max_stories")), Topics: topicsField(h["topics"]),
 		CreatedAt: d.time(h, "created_at"), Cursor: d.time(h, "cursor"),
 		NextDue: d.time(h, "next_due"), Bounces: int(d.int(h, "bounces")),
 		LastError: h["last_error"], Attempts: int(d.int(h, "attempts")),

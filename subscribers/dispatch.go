@@ -1,9 +1,12 @@
 package subscribers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -25,9 +28,12 @@ import (
 // is later than the claim (a due entry out of step with the hash) is put
 // right with Resync.
 
-// Claim returns up to limit IDs due at or before now, oldest first, and
-// hides each from other claimers until now+lease. An ID claimed but never
-// completed becomes claimable again when the lease has passed.
+// Claim returns up to limit IDs due at or before now, oldest first within
+// each due shard, and hides each from other claimers until now+lease. An ID
+// claimed but never completed becomes claimable again when the lease has
+// passed. The limit is spread over the shards, starting at a random one,
+// and what a shard could not fill goes to the shards that still have work,
+// so no process owns a part of the schedule.
 func (st *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]string, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -35,12 +41,61 @@ func (st *Store) Claim(ctx context.Context, now time.Time, limit int, lease time
 	if lease <= 0 {
 		return nil, fmt.Errorf("subscribers: claim: lease %v must be positive", lease)
 	}
-	ids, err := claimScript.Run(ctx, st.rdb, []string{st.dueKey()},
-		now.UnixMilli(), limit, now.Add(lease).UnixMilli()).StringSlice()
-	if err != nil {
-		return nil, fmt.Errorf("subscribers: claim: %w", err)
+	pending := rotated(st.shards, mrand.IntN(st.shards))
+	var due []redis.Z
+	for len(due) < limit && len(pending) > 0 {
+		got, more, err := st.claimRound(ctx, pending, now, limit-len(due), lease)
+		if err != nil {
+			return nil, fmt.Errorf("subscribers: claim: %w", err)
+		}
+		due, pending = append(due, got...), more
+	}
+	slices.SortStableFunc(due, func(a, b redis.Z) int { return cmp.Compare(a.Score, b.Score) })
+	ids := make([]string, len(due))
+	for i, z := range due {
+		ids[i], _ = z.Member.(string)
 	}
 	return ids, nil
+}
+
+// claimRound claims up to want IDs (with their due times) from shards,
+// spread evenly (the first shards take one more), in one pipelined round
+// trip. more lists the shards that may hold more: those that gave all they
+// were asked for, and those asked for none.
+func (st *Store) claimRound(ctx context.Context, shards []int, now time.Time, want int, lease time.Duration) (due []redis.Z, more []int, err error) {
+	asked := make([]int, len(shards))
+	calls := make([]scriptCall, 0, len(shards))
+	for i, sh := range shards {
+		if asked[i] = want / len(shards); i < want%len(shards) {
+			asked[i]++
+		}
+		calls = append(calls, scriptCall{Keys: []string{st.shardKey("due", sh)},
+			Args: []any{now.UnixMilli(), asked[i], now.Add(lease).UnixMilli()}})
+	}
+	cmds := st.evalMany(ctx, claimScript, calls)
+	for i, cmd := range cmds {
+		flat, err := cmd.StringSlice()
+		if err != nil {
+			return nil, nil, err
+		}
+		for j := 0; j+1 < len(flat); j += 2 {
+			score, _ := strconv.ParseFloat(flat[j+1], 64)
+			due = append(due, redis.Z{Member: flat[j], Score: score})
+		}
+		if len(flat)/2 == asked[i] {
+			more = append(more, shards[i])
+		}
+	}
+	return due, more, nil
+}
+
+// rotated is 0..n-1 starting at start.
+func rotated(n, start int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = (start + i) % n
+	}
+	return out
 }
 
 // Acquire leases the subscriber id to token until now+lease and returns it.
@@ -51,7 +106,7 @@ func (st *Store) Acquire(ctx context.Context, id, token string, now time.Time, l
 	if token == "" || lease <= 0 {
 		return nil, fmt.Errorf("subscribers: acquire %s: need a token and a positive lease", id)
 	}
-	reply, err := acquireScript.Run(ctx, st.rdb, []string{st.subKey(id), st.topicsKey(id)},
+	reply, err := acquireScript.Run(ctx, st.rdb, []string{st.subKey(id)},
 		token, now.UnixMilli(), now.Add(lease).UnixMilli()).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("subscribers: acquire %s: %w", id, err)
@@ -67,7 +122,7 @@ func acquired(id string, reply []any) (*Subscriber, error) {
 	case 1:
 		return nil, fmt.Errorf("subscribers: acquire %s: %w", id, ErrBusy)
 	}
-	sub, err := decodeSubscriber(pairs(reply[1]), stringList(reply[2]))
+	sub, err := decodeSubscriber(id, pairs(reply[1]))
 	if err != nil {
 		return nil, fmt.Errorf("subscribers: acquire %s: %w", id, err)
 	}
@@ -82,7 +137,7 @@ func acquired(id string, reply []any) (*Subscriber, error) {
 // sooner. It fails with ErrLeaseLost when token no longer holds the lease.
 func (st *Store) Complete(ctx context.Context, id, token string, cursor, nextDue time.Time) error {
 	return st.finish(ctx, "complete", completeScript, id, token,
-		[]any{token, msOf(cursor), msOf(nextDue)})
+		[]any{token, msOf(cursor), msOf(nextDue), "", 0})
 }
 
 // Release ends token's lease after a temporary failure: the cursor stays,
@@ -128,7 +183,7 @@ func (*suppressedErr) Error() string { return "suppressed" }
 // finish runs one of the lease-ending scripts on the subscriber's hash and
 // then moves its due entry. The script replies {code, status, next due ms}.
 func (st *Store) finish(ctx context.Context, op string, script *redis.Script, id, token string, args []any) error {
-	reply, err := script.Run(ctx, st.rdb, []string{st.subKey(id)}, args...).Slice()
+	reply, err := script.Run(ctx, st.rdb, []string{st.subKey(id), st.logKey(id)}, args...).Slice()
 	if err != nil {
 		return fmt.Errorf("subscribers: %s %s: %w", op, id, err)
 	}
@@ -167,20 +222,50 @@ func (st *Store) MarkDue(ctx context.Context, id string, at time.Time) error {
 	case code == 1:
 		return nil
 	}
-	if err := st.rdb.ZAddLT(ctx, st.dueKey(), redis.Z{Score: float64(ms), Member: id}).Err(); err != nil {
+	if err := st.rdb.ZAddLT(ctx, st.dueKey(id), redis.Z{Score: float64(ms), Member: id}).Err(); err != nil {
 		return fmt.Errorf("subscribers: mark due %s: %w", id, err)
 	}
 	return nil
 }
 
-// Resync sets id's due entry to at (removes it when at is zero), for a due
-// entry found out of step with the subscriber's hash.
+// MarkDueMany does MarkDue for each of ids, in two pipelined round trips
+// (the scripts, then the due shards). Missing and inactive subscribers are
+// passed over.
+func (st *Store) MarkDueMany(ctx context.Context, ids []string, at time.Time) error {
+	ms := at.UnixMilli()
+	calls := make([]scriptCall, len(ids))
+	for i, id := range ids {
+		calls[i] = scriptCall{Keys: []string{st.subKey(id)}, Args: []any{ms}}
+	}
+	cmds := st.evalMany(ctx, markScript, calls)
+	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, cmd := range cmds {
+			if code, _ := cmd.Int(); code == 2 {
+				p.ZAddLT(ctx, st.dueKey(ids[i]), redis.Z{Score: float64(ms), Member: ids[i]})
+			}
+		}
+		return nil
+	})
+	for _, cmd := range cmds {
+		if cmd.Err() != nil {
+			err = cmd.Err()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("subscribers: mark %d due: %w", len(ids), err)
+	}
+	return nil
+}
+
+// Resync sets id's due entry to at (removes it when at is zero: the
+// subscriber is gone), for a due entry found out of step with the
+// subscriber's hash.
 func (st *Store) Resync(ctx context.Context, id string, at time.Time) error {
 	var err error
 	if at.IsZero() {
-		err = st.rdb.ZRem(ctx, st.dueKey(), id).Err()
+		err = st.rdb.ZRem(ctx, st.dueKey(id), id).Err()
 	} else {
-		err = st.rdb.ZAdd(ctx, st.dueKey(), redis.Z{Score: float64(at.UnixMilli()), Member: id}).Err()
+		err = st.rdb.ZAdd(ctx, st.dueKey(id), redis.Z{Score: float64(at.UnixMilli()), Member: id}).Err()
 	}
 	if err != nil {
 		return fmt.Errorf("subscribers: resync %s: %w", id, err)
@@ -189,23 +274,45 @@ func (st *Store) Resync(ctx context.Context, id string, at time.Time) error {
 }
 
 // Backlog returns how many subscribers are due at now and when the oldest
-// of them fell due (zero when none is).
+// of them fell due (zero when none is), over every due shard.
 func (st *Store) Backlog(ctx context.Context, now time.Time) (due int64, oldest time.Time, err error) {
 	upTo := strconv.FormatInt(now.UnixMilli(), 10)
-	var count *redis.IntCmd
-	var first *redis.ZSliceCmd
+	counts := make([]*redis.IntCmd, st.shards)
+	firsts := make([]*redis.ZSliceCmd, st.shards)
 	_, err = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		count = p.ZCount(ctx, st.dueKey(), "-inf", upTo)
-		first = p.ZRangeByScoreWithScores(ctx, st.dueKey(), &redis.ZRangeBy{Min: "-inf", Max: upTo, Count: 1})
+		for i := range counts {
+			key := st.shardKey("due", i)
+			counts[i] = p.ZCount(ctx, key, "-inf", upTo)
+			firsts[i] = p.ZRangeByScoreWithScores(ctx, key, &redis.ZRangeBy{Min: "-inf", Max: upTo, Count: 1})
+		}
 		return nil
 	})
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("subscribers: backlog: %w", err)
 	}
-	if zs := first.Val(); len(zs) > 0 {
-		oldest = msTime(time.UnixMilli(int64(zs[0].Score)))
+	for i := range counts {
+		due += counts[i].Val()
+		if zs := firsts[i].Val(); len(zs) > 0 {
+			at := msTime(time.UnixMilli(int64(zs[0].Score)))
+			if oldest.IsZero() || at.Before(oldest) {
+				oldest = at
+			}
+		}
 	}
-	return count.Val(), oldest, nil
+	return due, oldest, nil
+}
+
+// DueAt returns when id is next due by its due shard (zero when it is not
+// in the due set).
+func (st *Store) DueAt(ctx context.Context, id string) (time.Time, error) {
+	score, err := st.rdb.ZScore(ctx, st.dueKey(id), id).Result()
+	if errors.Is(err, redis.Nil) || err == nil && score >= notDue {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("subscribers: due of %s: %w", id, err)
+	}
+	return msTime(time.UnixMilli(int64(score))), nil
 }
 
 // pairs turns a flat HGETALL reply into a map.
@@ -229,15 +336,17 @@ func stringList(v any) []string {
 	return out
 }
 
-// claimScript: KEYS[1] due; ARGV now ms, limit, lease end ms.
+// claimScript: KEYS[1] a due shard; ARGV now ms, limit, lease end ms.
+// Replies id, due ms, id, due ms, ... oldest first.
 var claimScript = redis.NewScript(`
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], ARGV[3], id) end
-return ids
+if tonumber(ARGV[2]) == 0 then return {} end
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #due, 2 do redis.call('ZADD', KEYS[1], ARGV[3], due[i]) end
+return due
 `)
 
-// acquireScript: KEYS sub hash, topics; ARGV token, now ms, lease end ms.
-// Replies {0} missing, {1} busy, {2, HGETALL, SMEMBERS} leased. The hash
+// acquireScript: KEYS sub hash; ARGV token, now ms, lease end ms.
+// Replies {0} missing, {1} busy, {2, HGETALL} leased. The hash
 // is read once (the scripts run for every subscriber of every dispatch, so
 // they keep to few calls); the reply's lease fields are those from before
 // the lease was taken, which decoding ignores.
@@ -251,7 +360,7 @@ for i = 1, #h, 2 do
 end
 if holder and holder ~= '' and holder ~= ARGV[1] and untilMs > tonumber(ARGV[2]) then return {1} end
 redis.call('HSET', KEYS[1], 'lease_token', ARGV[1], 'lease_until', ARGV[3])
-return {2, h, redis.call('SMEMBERS', KEYS[2])}
+return {2, h}
 `)
 
 // leaseCheck opens every lease-ending script: {0} missing, {1} not ours.
@@ -265,14 +374,22 @@ redis.call('HDEL', KEYS[1], 'lease_token', 'lease_until')
 local status = f[2] or ''
 `
 
-// completeScript: ARGV token, cursor ms, next due ms (0 none).
+// completeScript: KEYS sub hash, its log; ARGV token, cursor ms, next due
+// ms (0 none), a delivery-log entry ("" none), the log's length cap. The
+// log entry goes in with the cursor move, in one script, so the
+// subscriber's log says what its cursor says.
 var completeScript = redis.NewScript(leaseCheck + `
 local due = ARGV[3]
 local marked = f[3] or '0'
 if tonumber(marked) > tonumber(ARGV[2]) and (tonumber(due) == 0 or tonumber(marked) < tonumber(due)) then
   due = marked
 end
-redis.call('HSET', KEYS[1], 'cursor', ARGV[2], 'next_due', due, 'bounces', '0', 'last_error', '', 'attempts', '0')
+redis.call('HSET', KEYS[1], 'cursor', ARGV[2], 'next_due', due)
+redis.call('HDEL', KEYS[1], 'bounces', 'last_error', 'attempts')
+if ARGV[4] ~= '' then
+  redis.call('LPUSH', KEYS[2], ARGV[4])
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+end
 return {2, status, due}
 `)
 

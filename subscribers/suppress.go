@@ -23,16 +23,16 @@ type Suppression struct {
 	At     time.Time `json:"at"`
 }
 
-// The suppression list is one hash, <prefix>suppressed: lowercased email ->
-// Suppression as JSON. It outlives the subscriber record, so removing a
-// subscriber and adding the address again does not lift it.
-func (st *Store) suppressedKey() string { return st.prefix + "suppressed" }
+// The suppression list is sharded hashes, <prefix>suppressed:{<t>}:
+// lowercased email -> Suppression as JSON. It outlives the subscriber
+// record, so removing a subscriber and adding the address again does not
+// lift it.
 
 // Suppress puts email on the suppression list (keeping the first reason).
 func (st *Store) Suppress(ctx context.Context, email, reason string) error {
 	email = strings.ToLower(email)
 	b, _ := json.Marshal(Suppression{Email: email, Reason: reason, At: msTime(st.now())})
-	if err := st.rdb.HSetNX(ctx, st.suppressedKey(), email, b).Err(); err != nil {
+	if err := st.rdb.HSetNX(ctx, st.suppressedKey(email), email, b).Err(); err != nil {
 		return fmt.Errorf("subscribers: suppress: %w", err)
 	}
 	return nil
@@ -40,7 +40,7 @@ func (st *Store) Suppress(ctx context.Context, email, reason string) error {
 
 // Suppressed reports whether email is suppressed, and why.
 func (st *Store) Suppressed(ctx context.Context, email string) (*Suppression, error) {
-	v, err := st.rdb.HGet(ctx, st.suppressedKey(), strings.ToLower(email)).Result()
+	v, err := st.rdb.HGet(ctx, st.suppressedKey(email), strings.ToLower(email)).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -57,7 +57,7 @@ func (st *Store) Suppressed(ctx context.Context, email string) (*Suppression, er
 // Unsuppress lifts a suppression: the explicit override. The caller logs
 // who did it and why; it reports whether the address was suppressed.
 func (st *Store) Unsuppress(ctx context.Context, email string) (bool, error) {
-	n, err := st.rdb.HDel(ctx, st.suppressedKey(), strings.ToLower(email)).Result()
+	n, err := st.rdb.HDel(ctx, st.suppressedKey(email), strings.ToLower(email)).Result()
 	if err != nil {
 		return false, fmt.Errorf("subscribers: unsuppress: %w", err)
 	}
@@ -118,7 +118,7 @@ func (st *Store) ReportBounce(ctx context.Context, id, reason string, threshold 
 	if status, _ := res[1].(string); status != string(StatusBounced) {
 		return false, nil
 	}
-	if err := st.rdb.ZRem(ctx, st.dueKey(), id).Err(); err != nil {
+	if err := st.rdb.ZAdd(ctx, st.dueKey(id), redis.Z{Score: notDue, Member: id}).Err(); err != nil {
 		return true, fmt.Errorf("subscribers: report bounce %s: %w", id, err)
 	}
 	sub, err := st.Get(ctx, id)

@@ -67,14 +67,9 @@ func openToken(secret []byte, token string) (tokenPayload, error) {
 	if len(secret) == 0 || len(token) > maxTokenLen {
 		return p, ErrTokenInvalid
 	}
-	enc, encMAC, ok := strings.Cut(token, ".")
-	if !ok {
-		return p, ErrTokenInvalid
-	}
-	payload, err1 := b64.DecodeString(enc)
-	mac, err2 := b64.DecodeString(encMAC)
-	if err1 != nil || err2 != nil || !hmac.Equal(mac, tokenMAC(secret, payload)) {
-		return p, ErrTokenInvalid
+	payload, err := openMAC(secret, tokenDomain, token)
+	if err != nil {
+		return p, err
 	}
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return p, ErrTokenInvalid
@@ -82,9 +77,27 @@ func openToken(secret []byte, token string) (tokenPayload, error) {
 	return p, nil
 }
 
-func tokenMAC(secret, payload []byte) []byte {
+func tokenMAC(secret, payload []byte) []byte { return macWith(secret, tokenDomain, payload) }
+
+// macWith is the HMAC-SHA256 of payload under secret in domain.
+func macWith(secret []byte, domain string, payload []byte) []byte {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(tokenDomain))
+	m.Write([]byte(domain))
 	m.Write(payload)
 	return m.Sum(nil)
+}
+
+// openMAC checks token (payload "." MAC, both base64url) in domain and
+// returns its payload.
+func openMAC(secret []byte, domain, token string) ([]byte, error) {
+	enc, encMAC, ok := strings.Cut(token, ".")
+	if !ok {
+		return nil, ErrTokenInvalid
+	}
+	payload, err1 := b64.DecodeString(enc)
+	mac, err2 := b64.DecodeString(encMAC)
+	if err1 != nil || err2 != nil || !hmac.Equal(mac, macWith(secret, domain, payload)) {
+		return nil, ErrTokenInvalid
+	}
+	return payload, nil
 }

@@ -112,7 +112,7 @@ func hostileDigest() *digest.Digest {
 		Analysis:   []stories.Analysis{{Heading: "Heading " + script, Body: "Body " + onerror}},
 		Sources:    []stories.Source{{Outlet: "Outlet " + script + onerror, URL: "javascript:alert(1)", Summary: "Says " + script}},
 		Background: "Background " + script,
-		Questions:  []stories.Question{{Question: "Question " + onerror, Answer: "Answer " + script}},
+		Questions:  []stories.Question{{Question: "Question on bad " + onerror, Answer: "Answer " + script}},
 		Topics:     []stories.Topic{bad},
 	}
 	sub := reader()
@@ -200,12 +200,27 @@ func TestEmailPreheader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := utf8.RuneCountInString(r.Preheader); n > 110 || !strings.HasPrefix(r.Preheader, "South Korea's presidential policy chief") || !strings.HasSuffix(r.Preheader, "…") {
-		t.Errorf("preheader (%d runes) = %q", n, r.Preheader)
+	want := "Also: Japan's exports rise for a third month · Bank of Korea holds rates as won weakens, and 2 more"
+	if r.Preheader != want {
+		t.Errorf("preheader = %q, want %q", r.Preheader, want)
 	}
-	hidden := regexp.MustCompile(`<div style="display:none;[^"]*">([^<]*)</div>`).FindStringSubmatch(string(r.HTML))
-	if hidden == nil || !strings.Contains(hidden[1], "presidential policy chief") {
-		t.Errorf("HTML has no hidden preheader with the summary")
+	html := string(r.HTML)
+	body := html[strings.Index(html, "<body"):]
+	first := regexp.MustCompile(`>([^<>\s][^<>]*)<`).FindStringSubmatch(body)
+	if first == nil || first[1] != strings.ReplaceAll(want, "'", "&#39;") {
+		t.Errorf("the body's first text is %q, want the preheader, visible", first)
+	}
+	for _, trick := range []string{"display:none", "font-size:0", "font-size:1px", "opacity:0", "mso-hide"} {
+		if strings.Contains(html, trick) {
+			t.Errorf("HTML hides text with %q, which spam filters score", trick)
+		}
+	}
+	one, err := mustLoad(t, "").RenderEmail(newDigest(reader(), 0, digest.Item{Story: seedStory(t), Matched: []stories.Topic{japan}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(one.Preheader, "South Korea's presidential policy chief") || utf8.RuneCountInString(one.Preheader) > 110 {
+		t.Errorf("one story: preheader = %q, want its summary", one.Preheader)
 	}
 }
 
@@ -218,21 +233,22 @@ func TestEmailSeedContent(t *testing.T) {
 	for _, want := range []string{
 		"For Ana Kim", "Sunday, 29 November 2026", // the slot in Seoul
 		"Sat 28 Nov, 17:00 KST", // published, in Seoul
-		`<a href="https://news.example.com/stories/south-korea-rejects-us-investment-terms"`,
-		">Japan</span>", ">South Korea</span>",
+		`href="https://news.example.com/stories/south-korea-rejects-us-investment-terms" style="color:#0b57d0;">Read the full story: South Korea rejects`,
+		`<a class="lnk" href="#story-1"`, `<a id="story-1"></a>`, "Daily at 08:00",
+		"<b>Japan · South Korea</b>", "In this digest: 5 stories",
 		"What&#39;s happened", "What&#39;s behind the headline", "Future Outlook",
-		`<a href="https://www.japantimes.co.jp/" style="color:#0b57d0;background-color:#ffffff;">The Japan Times</a></strong>: Seoul has emphasized`,
+		`<a class="lnk" href="https://www.japantimes.co.jp/" style="color:#0b57d0;">The Japan Times</a></strong>: Seoul has emphasized`,
 		"<strong>South China Morning Post</strong>: Details",
-		"How we got here", "Go deeper", "How Will the Current Gaza Conflict",
+		"How we got here", "Go deeper", "Why is South Korea rejecting Japan-US investment terms?", "More on these topics", "Japan is an island country",
 		`And 2 more stories on Herald`, `href="https://herald.example.com/p/sub-ana?t=sig"`, `href="https://herald.example.com/u/sub-ana?t=sig"`,
-		"You get this email because you follow Japan, South Korea on Herald.",
-		"Sources: <a href=\"https://www.reuters.com/\"",
+		"You get this email because you follow Japan, South Korea on Herald (Daily at 08:00).",
+		"Reported by Reuters", "Unsubscribe in one click", "Manage preferences",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	for _, want := range []string{"WHAT THE PAPERS SAY", "- The Japan Times: Seoul has emphasized", "\n  https://www.japantimes.co.jp/\n", "\nhttps://herald.example.com/u/sub-ana?t=sig\n", "Sources: Reuters"} {
+	for _, want := range []string{"WHAT THE PAPERS SAY", "- The Japan Times: Seoul has emphasized", "\n  https://www.japantimes.co.jp/\n", "\nhttps://herald.example.com/u/sub-ana?t=sig\n", "Reported by Reuters", "IN THIS DIGEST: 5 STORIES", "MORE ON THESE TOPICS", "GO DEEPER"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q", want)
 		}
@@ -259,7 +275,7 @@ func TestEmailParagraphs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paras := regexp.MustCompile(`<p [^>]*>([^<]*)</p>`).FindAllStringSubmatch(string(r.HTML), -1)
+	paras := regexp.MustCompile(`<p>([^<]*)</p>`).FindAllStringSubmatch(string(r.HTML), -1)
 	var got []string
 	for _, p := range paras {
 		got = append(got, p[1])
@@ -281,19 +297,25 @@ func TestEmailDarkModeSafe(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := string(r.HTML)
-	for _, want := range []string{`<meta name="color-scheme" content="light">`, `<meta name="supported-color-schemes" content="light">`, "color-scheme: light;", "max-width:600px"} {
+	for _, want := range []string{`<meta name="color-scheme" content="light dark">`, `<meta name="supported-color-schemes" content="light dark">`,
+		"color-scheme: light dark;", "@media (prefers-color-scheme: dark)", "max-width:600px", `<html lang="en" dir="ltr"`,
+		`<!--[if mso]><table role="presentation" width="600"`, `<!--[if mso]></td></tr></table><![endif]-->`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML lacks %q", want)
 		}
 	}
-	for _, m := range tagRE.FindAllStringSubmatch(html, -1) {
+	for _, m := range tagRE.FindAllStringSubmatch(regexp.MustCompile(`(?s)<!--.*?-->`).ReplaceAllString(html, ""), -1) {
 		if m[1] == "/" {
 			continue
 		}
 		switch strings.ToLower(m[2]) {
-		case "td", "a", "span", "h2", "h3", "h4", "body":
+		case "td", "body":
 			if !strings.Contains(m[3], ";color:#") && !strings.Contains(m[3], `"color:#`) || !strings.Contains(m[3], "background-color:#") {
 				t.Errorf("<%s> does not set both color and background-color: %s", m[2], m[0])
+			}
+		case "a":
+			if strings.Contains(m[3], "href=") && !strings.Contains(m[3], `"color:#`) {
+				t.Errorf("<a> sets no color of its own: %s", m[0])
 			}
 		}
 	}
@@ -308,7 +330,7 @@ func TestEmailTenLongStoriesUnder100KB(t *testing.T) {
 		wantLead bool   // the lead story keeps its full parts
 	}{
 		{name: "long bodies", word: "word", wantLead: true},
-		{name: "enormous fields, three leads", lead: 3, word: "it's\n<b>", url: 900},
+		{name: "enormous fields, three leads", lead: 3, word: "it's\n<b>", url: 900, wantLead: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -333,8 +355,8 @@ func TestEmailTenLongStoriesUnder100KB(t *testing.T) {
 			if got := strings.Contains(html, "What&#39;s behind the headline"); got != tt.wantLead {
 				t.Errorf("lead story in full: %v, want %v", got, tt.wantLead)
 			}
-			if !strings.Contains(html, "Read more &rarr;") {
-				t.Errorf("cut stories offer no Read more link")
+			if !strings.Contains(html, ">Read: Story 05") {
+				t.Errorf("cut stories offer no link naming the story")
 			}
 			checkWellFormed(t, html)
 			checkLines(t, string(r.Text))

@@ -62,6 +62,9 @@ const (
 	titleText
 	topicsText
 	dateText
+	entryHTML
+	anchorHTML
+	entryText
 	nParts
 )
 
@@ -73,6 +76,8 @@ const (
 	byStoryRank                // and the rank
 	byTopics                   // the matched topics' names
 	byPublished                // the publication time as shown
+	byRank                     // the rank only
+	byEntry                    // the story, the rank and the matched topics' names
 )
 
 var parts = [nParts]struct {
@@ -88,6 +93,10 @@ var parts = [nParts]struct {
 	titleText:  {"story-title", false, byStoryRank},
 	topicsText: {"story-topics", false, byTopics},
 	dateText:   {"story-date", false, byPublished},
+	// The story's entry in "In this digest", and its anchor.
+	entryHTML:  {"entry", true, byEntry},
+	anchorHTML: {"anchor", true, byRank},
+	entryText:  {"entry", false, byEntry},
 }
 
 // fragments is the fast way: the clones, the plain part templates and the
@@ -387,6 +396,10 @@ func (f *fragments) storyView(rank int, it digest.Item, full bool, l layout, loc
 		switch spec.key {
 		case byStoryRank:
 			sk.k, sk.rank = k, rank
+		case byRank:
+			sk.rank = rank
+		case byEntry:
+			sk.k, sk.rank, sk.s = k, rank, topics
 		case byTopics:
 			sk.s = topics
 		case byPublished:
@@ -414,7 +427,7 @@ func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, err
 		}
 		v.parts[p] = string(b)
 	}
-	v.subject, v.preheader = line(st.Headline, subjectHeadlineRunes), line(st.Summary, preheaderRunes)
+	v.preheader = line(st.Summary, preheaderRunes)
 	v.ahead = true
 	return v, nil
 }
@@ -474,7 +487,7 @@ func (f *fragments) put(k fragKey, v StoryView) {
 
 // viewBytes is about the memory a cached story view holds.
 func viewBytes(v StoryView) int {
-	n := len(v.Headline) + len(v.URL) + len(v.subject) + len(v.preheader) + 256
+	n := len(v.Headline) + len(v.URL) + len(v.preheader) + 256
 	for _, p := range v.parts {
 		n += len(p)
 	}

@@ -180,6 +180,11 @@ var funcs = map[string]any{
 	"wrap": wrap,
 	"hang": hang,
 	"join": strings.Join,
+	// The MSO conditional comments of the HTML email: html/template drops
+	// comments written in a template, so they come from here.
+	"msoOpen":  func() htmltemplate.HTML { return msoOpen },
+	"msoClose": func() htmltemplate.HTML { return msoClose },
+	"msoHead":  func() htmltemplate.HTML { return msoHead },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one
@@ -187,6 +192,14 @@ var funcs = map[string]any{
 		return many
 	},
 }
+
+// Outlook for Windows (Word's engine) ignores max-width: a ghost table of
+// exactly 600 px, seen only by it, holds the layout at that width.
+const (
+	msoOpen  = `<!--[if mso]><table role="presentation" width="600" align="center" cellpadding="0" cellspacing="0" border="0"><tr><td width="600"><![endif]-->`
+	msoClose = `<!--[if mso]></td></tr></table><![endif]-->`
+	msoHead  = `<!--[if mso]><noscript><xml><o:OfficeDocumentSettings><o:PixelsPerInch>96</o:PixelsPerInch></o:OfficeDocumentSettings></xml></noscript><![endif]-->`
+)
 
 // check renders the sample digests, so that a template that cannot execute
 // (an unknown field, a bad call) fails Load.

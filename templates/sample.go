@@ -9,7 +9,7 @@ import (
 )
 
 // sampleDigests are what Load executes every template against: a digest
-// with every optional part filled, and an empty one.
+// with every optional part filled, an empty one, and an instant alert.
 func sampleDigests() []*digest.Digest {
 	sub := &subscribers.Subscriber{
 		ID: "sample", Kind: subscribers.KindEmail, Email: "reader@example.com", Name: "Reader",
@@ -21,6 +21,7 @@ func sampleDigests() []*digest.Digest {
 		Unsubscribe: "https://news.example.com/u/sample",
 		Preferences: "https://news.example.com/p/sample",
 		Mailto:      "mailto:unsubscribe@example.com?subject=sample",
+		Web:         "https://news.example.com/m/sample",
 	}
 	full := &digest.Digest{
 		Subscriber: sub,
@@ -31,7 +32,10 @@ func sampleDigests() []*digest.Digest {
 		Slot:       at,
 	}
 	empty := &digest.Digest{Subscriber: sub, Window: full.Window, Links: links}
-	return []*digest.Digest{full, empty}
+	alertSub := *sub
+	alertSub.Schedule = "instant"
+	alert := &digest.Digest{Subscriber: &alertSub, Window: full.Window, Items: full.Items[:1], Links: links}
+	return []*digest.Digest{full, empty, alert}
 }
 
 func sampleItem(id string, at time.Time) digest.Item {

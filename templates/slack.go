@@ -22,6 +22,13 @@ const (
 	slackLinkChars    = 1000   // a longer URL is left unlinked
 	slackHeadlineChar = 600
 	slackListChars    = 300 // the outlets line, the topics line
+	slackBlurbRunes   = 600 // a story's summary
+	slackAltChars     = 150 // an image's alt text
+	slackListHeadline = 150 // a headline in the parent's list and the fallback text
+	slackListed       = 10  // headlines the parent lists
+	// slackSingleStories is the most stories a digest posts as one
+	// message; a longer one is a parent message and a thread.
+	slackSingleStories = 3
 )
 
 // payload is one chat.postMessage body without "channel": the channel
@@ -31,6 +38,9 @@ type payload struct {
 	Blocks      []slack.Block `json:"blocks"`
 	UnfurlLinks bool          `json:"unfurl_links"`
 	UnfurlMedia bool          `json:"unfurl_media"`
+	// Reply posts the payload in the thread of the message's first
+	// payload (channels/slack reads it; it is not Slack's).
+	Reply bool `json:"herald_reply,omitempty"`
 }
 
 // block is a Block Kit block and the characters of text it holds.
@@ -46,7 +56,7 @@ func (s *Set) RenderSlack(d *digest.Digest) ([]json.RawMessage, error) {
 	if d == nil {
 		return nil, ErrNilDigest
 	}
-	v := s.newView(d, layout{blurb: blurbRunes, outlets: maxParts})
+	v := s.newView(d, layout{blurb: slackBlurbRunes, outlets: maxParts})
 	if instant(d.Subscriber) && len(v.Stories) > 0 {
 		return marshalAll(s.alerts(v))
 	}
@@ -103,20 +113,43 @@ func slackLink(url, text string) string {
 	return "<" + u + "|" + text + ">"
 }
 
-// storyText is a story's section: the linked headline, the blurb, the
-// outlets and the topics, at most slackSectionChars long.
+// storyText is a story's section: the linked headline and the blurb, at
+// most slackSectionChars long. Its metadata goes in storyMeta's context.
 func storyText(sv StoryView) string {
 	head := "*" + slackLink(sv.URL, fitMrkdwn(sv.Headline, slackHeadlineChar)) + "*"
-	var tail []string
+	blurb := fitMrkdwn(strings.Join(sv.Summary, "\n"), slackSectionChars-utf8.RuneCountInString(head)-1)
+	return joinLines(head, blurb)
+}
+
+// storyMeta is the story's context line: outlets, topics, time.
+func storyMeta(sv StoryView) string {
+	var parts []string
 	if o := sv.Outlets(); o != "" {
-		tail = append(tail, "_Outlets: "+fitMrkdwn(o, slackListChars)+"_")
+		parts = append(parts, fitMrkdwn(o, slackListChars))
 	}
 	if len(sv.Topics) > 0 {
-		tail = append(tail, "Topics: "+fitMrkdwn(strings.Join(sv.Topics, ", "), slackListChars))
+		parts = append(parts, fitMrkdwn(strings.Join(sv.Topics, ", "), slackListChars))
 	}
-	fixed := utf8.RuneCountInString(head+strings.Join(tail, "\n")) + 2
-	blurb := fitMrkdwn(strings.Join(sv.Summary, "\n"), slackSectionChars-fixed)
-	return joinLines(append([]string{head, blurb}, tail...)...)
+	if sv.Published != "" {
+		parts = append(parts, EscapeMrkdwn(sv.Published))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// storyUnit is a story's blocks: its section (with the story's image as
+// an accessory when it has one) and its context line.
+func storyUnit(sv StoryView) []block {
+	text := storyText(sv)
+	obj := slack.NewTextBlockObject(slack.MarkdownType, text, false, true)
+	var acc *slack.Accessory
+	if sv.Image != "" && len(sv.Image) <= slackLinkChars {
+		acc = slack.NewAccessory(slack.NewImageBlockElement(sv.Image, fitMrkdwn(sv.Headline, slackAltChars)))
+	}
+	out := []block{{slack.NewSectionBlock(obj, nil, acc), utf8.RuneCountInString(text)}}
+	if meta := storyMeta(sv); meta != "" {
+		out = append(out, contextLine(meta))
+	}
+	return out
 }
 
 // joinLines joins the non-empty lines.
@@ -152,16 +185,20 @@ func header(text string) block {
 
 func divider() block { return block{slack.NewDividerBlock(), 0} }
 
-// moreSection is "And N more stories on <site|Herald>", or nil.
+// moreSection is "And N more stories in the web version", or nil.
 func moreSection(v *View) []block {
 	if v.More == 0 {
 		return nil
 	}
-	text := fmt.Sprintf("And %d more %s on %s", v.More, plural(v.More), slackLink(v.SiteURL, EscapeMrkdwn(v.SiteName)))
-	return []block{section(text)}
+	where := "on " + EscapeMrkdwn(v.SiteName)
+	if v.Links.Web != "" {
+		where = "in the web version"
+	}
+	text := fmt.Sprintf("And %d more %s %s", v.More, plural(v.More), where)
+	return []block{section(slackLink(v.MoreURL, text))}
 }
 
-// footer is the context line with the team's links.
+// footer is the digest's context line with the team's links.
 func footer(v *View, lead string) block {
 	parts := []string{lead}
 	if v.Follows != "" {
@@ -183,76 +220,111 @@ func plural(n int) string {
 	return "stories"
 }
 
-// alerts is one payload per story.
+// alerts is one payload per story, with a one-line footer.
 func (s *Set) alerts(v *View) []payload {
 	site := slackLink(v.SiteURL, EscapeMrkdwn(v.SiteName))
+	foot := site + " " + EscapeMrkdwn(strings.ToLower(s.opts.Breaking)) + " alert"
+	if v.Links.Preferences != "" {
+		foot += " · " + slackLink(v.Links.Preferences, "Manage alerts")
+	}
 	var out []payload
 	for i, sv := range v.Stories {
-		blocks := []block{section(storyText(sv))}
+		blocks := storyUnit(sv)
 		if i == len(v.Stories)-1 {
 			blocks = append(blocks, moreSection(v)...)
 		}
-		blocks = append(blocks, footer(v, site+" alert"))
-		out = append(out, newPayload(EscapeMrkdwn(v.SiteName+" alert: "+sv.Headline), blocks))
+		blocks = append(blocks, contextLine(foot))
+		out = append(out, newPayload(EscapeMrkdwn(s.opts.Breaking+": "+sv.Headline), blocks))
 	}
 	return out
 }
 
-// slackDigest is the digest in as many payloads as Slack's limits need.
+// slackDigest is the digest as one message when it is short (at most
+// slackSingleStories stories, within Slack's limits), else as a parent
+// message (header, the top headlines, the footer) with the stories as
+// replies in its thread, packed into as few replies as the limits allow.
 func (s *Set) slackDigest(v *View) []payload {
-	tail := append(moreSection(v), footer(v, slackLink(v.SiteURL, EscapeMrkdwn(v.SiteName))+" · "+v.Date))
-	groups := pack(storyBlocks(v), tail)
-	out := make([]payload, len(groups))
-	for i, g := range groups {
-		title := digestTitle(v, i+1, len(groups))
-		out[i] = newPayload(EscapeMrkdwn(title), append([]block{header(title)}, g...))
+	units := storyUnits(v)
+	tail := append(moreSection(v), footer(v, slackLink(v.SiteURL, EscapeMrkdwn(v.SiteName))+" · "+EscapeMrkdwn(v.Date)))
+	if len(v.Stories) <= slackSingleStories {
+		if g := pack(units, tail); len(g) == 1 {
+			return []payload{newPayload(slackFallback(v), append([]block{header(digestTitle(v))}, g[0]...))}
+		}
+	}
+	out := []payload{newPayload(slackFallback(v), parentBlocks(v, tail))}
+	for _, g := range pack(units, nil) {
+		p := newPayload(slackFallback(v), g)
+		p.Reply = true
+		out = append(out, p)
 	}
 	return out
 }
 
-// storyBlocks is one section per story, or a line saying there is none.
-func storyBlocks(v *View) []block {
+// parentBlocks are the thread's parent: the header, the top headlines as
+// a compact linked list, a pointer to the thread, and the footer.
+func parentBlocks(v *View, tail []block) []block {
+	var lines []string
+	n := 0
+	for _, sv := range v.Stories[:min(len(v.Stories), slackListed)] {
+		l := "• " + slackLink(sv.URL, fitMrkdwn(sv.Headline, slackListHeadline))
+		if n+utf8.RuneCountInString(l)+1 > slackSectionChars {
+			break
+		}
+		lines, n = append(lines, l), n+utf8.RuneCountInString(l)+1
+	}
+	out := []block{header(digestTitle(v)), section(strings.Join(lines, "\n")),
+		contextLine(fmt.Sprintf("%d %s in the thread below", len(v.Stories), plural(len(v.Stories))))}
+	return append(out, tail...)
+}
+
+// storyUnits are the stories' blocks, or a line saying there is none.
+func storyUnits(v *View) [][]block {
 	if len(v.Stories) == 0 {
-		return []block{section("No new stories on your topics this time.")}
+		return [][]block{{section("No new stories on your topics this time.")}}
 	}
-	out := make([]block, len(v.Stories))
+	out := make([][]block, len(v.Stories))
 	for i, sv := range v.Stories {
-		out[i] = section(storyText(sv))
+		out[i] = storyUnit(sv)
 	}
 	return out
 }
 
-// digestTitle is "Herald digest: 5 stories on Japan, South Korea", with
-// "(2/3)" after "digest" when the digest takes several messages.
-func digestTitle(v *View, part, parts int) string {
-	title := v.SiteName + " digest"
-	if parts > 1 {
-		title += fmt.Sprintf(" (%d/%d)", part, parts)
+// slackFallback is the notification text: it names the lead headline.
+func slackFallback(v *View) string {
+	if len(v.Stories) == 0 {
+		return EscapeMrkdwn(v.SiteName + " digest: no new stories")
 	}
-	title += fmt.Sprintf(": %d %s", v.Total, plural(v.Total))
+	text := v.SiteName + " digest: " + line(v.Stories[0].Headline, slackListHeadline)
+	if v.Total > 1 {
+		text += fmt.Sprintf(" and %d more", v.Total-1)
+	}
+	return EscapeMrkdwn(text)
+}
+
+// digestTitle is "Herald digest · Sunday, 29 November 2026 · Japan, South
+// Korea", cut to a header's 150 characters.
+func digestTitle(v *View) string {
+	title := v.SiteName + " digest · " + v.Date
 	if v.Topics != "" {
-		title += " on " + v.Topics
+		title += " · " + v.Topics
 	}
 	return title
 }
 
-// pack puts the stories into messages in order, dividers between them,
-// each message leaving room for its header, and tail at the end of the
+// pack puts the story units into messages in order, dividers between
+// them, each message leaving room for a header, and tail at the end of the
 // last one.
-func pack(stories, tail []block) [][]block {
+func pack(units [][]block, tail []block) [][]block {
 	var groups [][]block
 	var cur []block
-	add := func(b block) {
-		if len(cur) > 0 && !fits(cur, b) {
+	for _, u := range units {
+		if len(cur) > 0 && !fits(cur, append([]block{divider()}, u...)...) {
 			groups, cur = append(groups, cur), nil
 		}
 		if len(cur) > 0 {
 			cur = append(cur, divider())
 		}
-		cur = append(cur, b)
-	}
-	for _, b := range stories {
-		add(b)
+		cur = append(cur, u...)
 	}
 	for i, b := range tail {
 		if len(cur) > 0 && !fits(cur, tail[i:]...) {
@@ -263,10 +335,10 @@ func pack(stories, tail []block) [][]block {
 	return append(groups, cur)
 }
 
-// fits says whether more blocks, after a divider, fit in a message that
-// holds cur and a header.
+// fits says whether more blocks fit in a message that holds cur and a
+// header.
 func fits(cur []block, more ...block) bool {
-	blocks := 1 + 1 + len(cur) + len(more)
+	blocks := 1 + len(cur) + len(more)
 	return blocks <= slackMaxBlocks && slackHeaderChars+chars(cur)+chars(more) <= slackBudget
 }
 

@@ -59,34 +59,42 @@ func TestSlackEscapesStoryText(t *testing.T) {
 }
 
 func TestSlackPayloadShape(t *testing.T) {
-	raw, err := mustLoad(t, "").RenderSlack(seedDigest(t, team("daily at 08:00")))
+	d := seedDigest(t, team("daily at 08:00"))
+	d.Items[1].Story.Image = "https://news.example.com/img/exports.jpg"
+	raw, err := mustLoad(t, "").RenderSlack(d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ps := decodePayloads(t, raw)
 	if len(ps) != 1 {
-		t.Fatalf("got %d payloads, want 1", len(ps))
+		t.Fatalf("got %d payloads, want 1: three stories fit one message", len(ps))
 	}
 	p := ps[0]
-	if p.Channel != nil || p.UnfurlLinks == nil || *p.UnfurlLinks || p.UnfurlMedia == nil || *p.UnfurlMedia {
-		t.Errorf("payload has channel or unfurls: %s", raw[0])
+	if p.Channel != nil || p.UnfurlLinks == nil || *p.UnfurlLinks || p.UnfurlMedia == nil || *p.UnfurlMedia || strings.Contains(string(raw[0]), "herald_reply") {
+		t.Errorf("payload has channel, unfurls or is a reply: %s", raw[0])
 	}
-	want := "Herald digest: 5 stories on Japan, South Korea"
-	if p.Text != want || p.Blocks[0].Type != "header" || p.Blocks[0].Text.Text != want {
-		t.Errorf("text %q, first block %+v, want header %q", p.Text, p.Blocks[0], want)
+	if want := "Herald digest: South Korea rejects US investment terms matching Japan's pledge and 4 more"; p.Text != want {
+		t.Errorf("fallback text %q, want %q", p.Text, want)
+	}
+	if want := "Herald digest · Sunday, 29 November 2026 · Japan, South Korea"; p.Blocks[0].Type != "header" || p.Blocks[0].Text.Text != want {
+		t.Errorf("first block %+v, want header %q", p.Blocks[0], want)
 	}
 	var types []string
 	for _, b := range p.Blocks {
 		types = append(types, b.Type)
 	}
-	if got := strings.Join(types, " "); got != "header section divider section divider section section context" {
+	if got := strings.Join(types, " "); got != "header section context divider section context divider section context section context" {
 		t.Errorf("blocks = %s", got)
 	}
 	lead := p.Blocks[1].Text.Text
-	for _, want := range []string{"*<https://news.example.com/stories/south-korea-rejects-us-investment-terms|South Korea rejects US investment terms matching Japan's pledge>*\nSouth Korea's presidential", "\n_Outlets: The Japan Times, Bloomberg, South China Morning Post_", "\nTopics: Japan, South Korea"} {
-		if !strings.Contains(lead, want) {
-			t.Errorf("lead section lacks %q:\n%s", want, lead)
-		}
+	if want := "*<https://news.example.com/stories/south-korea-rejects-us-investment-terms|South Korea rejects US investment terms matching Japan's pledge>*\nSouth Korea's presidential"; !strings.HasPrefix(lead, want) {
+		t.Errorf("lead section does not start with its linked headline:\n%s", lead)
+	}
+	if meta := textOf(p.Blocks[2]); meta != "The Japan Times, Bloomberg, South China Morning Post · Japan, South Korea · Sat 28 Nov, 17:00 KST" {
+		t.Errorf("lead context = %q", meta)
+	}
+	if !strings.Contains(string(raw[0]), `"accessory":{"type":"image","image_url":"https://news.example.com/img/exports.jpg","alt_text":"Japan's exports rise for a third month"}`) {
+		t.Errorf("the story with an image has no image accessory: %s", raw[0])
 	}
 	footer := p.Blocks[len(p.Blocks)-1].Elements[0].Text
 	for _, want := range []string{"<https://herald.example.com/p/sub-desk?t=sig|", "<https://herald.example.com/u/sub-desk?t=sig|Unsubscribe>", "<https://news.example.com/|Herald>"} {
@@ -108,11 +116,16 @@ func TestSlackInstantAlerts(t *testing.T) {
 	}
 	for i, p := range ps {
 		h := d.Items[i].Story.Headline
-		if !strings.Contains(p.Text, h) || p.Blocks[0].Type != "section" || !strings.Contains(p.Blocks[0].Text.Text, "|"+h+">*") {
+		if p.Text != "Breaking: "+h || p.Blocks[0].Type != "section" || !strings.Contains(p.Blocks[0].Text.Text, "|"+h+">*") {
 			t.Errorf("alert %d does not lead with %q: %+v", i, h, p)
 		}
+		foot := textOf(p.Blocks[len(p.Blocks)-1])
+		if n := utf8.RuneCountInString(foot); strings.Contains(foot, "\n") || n > 160 || !strings.Contains(foot, "Manage alerts") {
+			t.Errorf("alert %d footer (%d characters) is not one short line: %q", i, n, foot)
+		}
 	}
-	if last := ps[len(ps)-1]; !strings.Contains(last.Blocks[1].Text.Text, "And 2 more stories") {
+	last := ps[len(ps)-1].Blocks
+	if !strings.Contains(textOf(last[len(last)-2]), "And 2 more stories") {
 		t.Errorf("last alert does not mention the 2 stories left out")
 	}
 }
@@ -142,12 +155,21 @@ func TestSlackSplitsLongDigests(t *testing.T) {
 			if len(ps) < tt.min {
 				t.Errorf("got %d payloads, want at least %d", len(ps), tt.min)
 			}
+			parent := ps[0]
+			if parent.Blocks[0].Type != "header" || !strings.HasPrefix(parent.Text, "Herald digest: Story 00") || !strings.HasSuffix(parent.Text, "and 46 more") {
+				t.Errorf("parent: text %q, first block %s", parent.Text, parent.Blocks[0].Type)
+			}
+			if list := textOf(parent.Blocks[1]); strings.Count(list, "\n• ") != 9 {
+				t.Errorf("parent lists %d headlines, want 10: %s", strings.Count(list, "\n• ")+1, list)
+			}
 			var seen []string
 			for i, p := range ps {
 				checkSlackLimits(t, i, p)
-				want := fmt.Sprintf("Herald digest (%d/%d): 47 stories on Japan", i+1, len(ps))
-				if p.Text != want || p.Blocks[0].Text.Text != want {
-					t.Errorf("payload %d: text %q, header %q, want %q", i, p.Text, p.Blocks[0].Text.Text, want)
+				if reply := strings.Contains(string(raw[i]), `"herald_reply":true`); reply != (i > 0) {
+					t.Errorf("payload %d: reply = %v", i, reply)
+				}
+				if i == 0 {
+					continue
 				}
 				for _, b := range p.Blocks {
 					if m := headlineRE.FindStringSubmatch(textOf(b)); m != nil {
@@ -156,16 +178,15 @@ func TestSlackSplitsLongDigests(t *testing.T) {
 				}
 			}
 			if len(seen) != 40 {
-				t.Fatalf("payloads hold %d stories, want 40: %v", len(seen), seen)
+				t.Fatalf("replies hold %d stories, want 40: %v", len(seen), seen)
 			}
 			for i, h := range seen {
 				if h != fmt.Sprintf("%02d", i) {
 					t.Fatalf("story %d is %s: out of order: %v", i, h, seen)
 				}
 			}
-			last := ps[len(ps)-1].Blocks
-			if last[len(last)-1].Type != "context" || !strings.Contains(textOf(last[len(last)-2]), "And 7 more stories") {
-				t.Errorf("last payload does not end with the more line and the footer")
+			if !strings.Contains(string(raw[0]), "And 7 more stories") {
+				t.Errorf("the parent does not say 7 more stories were left out")
 			}
 		})
 	}

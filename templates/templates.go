@@ -17,33 +17,41 @@
 // never turn story text into template.HTML), text/template leaves it as it
 // is in the text part, and EscapeMrkdwn escapes it for Slack.
 //
-// Email length: a digest may hold many stories, each with long parts, and
-// Gmail clips an HTML part over about 102 KB. So only the lead story (see
-// Options.LeadStories) is shown in full (What's happened, What's behind the
-// headline, What the papers say, How we got here, Go deeper); the others
-// show their summary and the outlets that covered them. Every part is cut
-// to a fixed length and paragraph count (see the limits in view.go) with
-// "…", and each story ends with a "Read more" link to its page. Should the
-// HTML still exceed 95,000 bytes, the email is rendered again with no lead
-// story, and if need be once more with summaries cut to 200 characters and
-// no outlets.
+// The email is a briefing (see briefing.go): a visible preheader naming
+// the next headlines, a header, "In this digest" (every headline and its
+// topics, linked to the story in the message), the lead story in full
+// (Options.LeadStories; go deeper limited to questions on the story's
+// topics, two shown; each outlet named once), the others compact
+// (headline, about two lines, outlets, a link naming the story), "More on
+// these topics", "and N more" (into the web version, Links.Web), and a
+// footer (why, view in browser, preferences, one-click unsubscribe, the
+// postal address). The subject holds at most 78 characters, cut on a
+// word; an instant email reader (schedule "instant") gets an alert: one
+// story, no contents or topics, the subject prefixed with
+// Options.Breaking. Every part is cut to a fixed length (see the limits in
+// view.go). Gmail clips an HTML part over about 102 KB: should the HTML
+// exceed 95,000 bytes, the email is rendered again with no lead story, and
+// if need be once more with shorter summaries and no outlets.
 //
 // A story's parts that are the same for every reader ("story-title" and
-// "story-body" in the default partials) are rendered once per story and
-// kept in a bounded cache; each email then runs only what differs from
-// reader to reader (see fast.go). Load checks this gives the very bytes the
-// templates give, and renders plainly otherwise (for instance with an
-// override that has no "story-body").
+// "story-body" in the default partials, and its contents entry) are
+// rendered once and kept in bounded caches; each email then runs only what
+// differs from reader to reader (see fast.go). Load checks this gives the
+// very bytes the templates give, and renders plainly otherwise (for
+// instance with an override that has no "story-body").
 //
 // Slack messages are built in Go with slack-go's Block Kit types rather
-// than templates: a header, one section per story, dividers between
-// stories and a context footer. A digest that exceeds Slack's limits (50
-// blocks, 3,000 characters a section) or a budget of 12,000 characters is
-// split into several payloads, in order, each with its own header and
-// fallback text ("Herald digest (2/3): …"). Story text is escaped with
+// than templates. A digest of at most three stories that fits Slack's
+// limits (50 blocks, 3,000 characters a section, a budget of 12,000
+// characters) is one message: a header, each story as a section (linked
+// headline, blurb, the story's image as an accessory) and a context block
+// (outlets, topics, time), and a footer. A longer one is a parent message
+// (the header, the top ten headlines linked, the footer) and replies in its
+// thread holding the stories, marked "herald_reply" for the Slack channel.
+// The fallback text names the lead headline. Story text is escaped with
 // EscapeMrkdwn and sent in verbatim mrkdwn objects, so it can neither
 // mention, link nor be auto-linked. An instant Slack subscriber gets one
-// alert payload per story.
+// alert payload per story, with a one-line footer.
 package templates
 
 import (
@@ -58,12 +66,8 @@ import (
 	"herald/digest"
 )
 
-// Limits on the email's header lines, in runes.
-const (
-	subjectRunes         = 150
-	subjectHeadlineRunes = 120
-	preheaderRunes       = 110
-)
+// preheaderRunes bounds a preheader made of a summary.
+const preheaderRunes = 110
 
 // htmlBudget is the HTML size above which the email drops its lead story.
 const htmlBudget = 95_000
@@ -85,6 +89,12 @@ type Options struct {
 	// LeadStories is how many of the top stories an email shows in full:
 	// zero means DefaultLeadStories, a negative number none.
 	LeadStories int
+	// PostalAddress is the sender's postal address, shown in every email's
+	// footer (CAN-SPAM asks for one); "" shows none.
+	PostalAddress string
+	// Breaking is the word an instant alert's subject starts with
+	// ("Breaking: …"); "Breaking" when empty.
+	Breaking string
 }
 
 func (o Options) withDefaults() Options {
@@ -94,6 +104,10 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Breaking = oneLine(o.Breaking); o.Breaking == "" {
+		o.Breaking = defaultBreaking
+	}
+	o.PostalAddress = oneLine(o.PostalAddress)
 	switch {
 	case o.LeadStories == 0:
 		o.LeadStories = DefaultLeadStories
@@ -234,7 +248,7 @@ func (s *Set) finish(v *View, html []byte, f *fragments) (*digest.Rendered, erro
 		return nil, err
 	}
 	return &digest.Rendered{
-		Subject:   firstNonEmpty(line(string(subject), subjectRunes), v.SiteName),
+		Subject:   firstNonEmpty(line(string(subject), subjectMax), v.SiteName),
 		Preheader: v.Preheader,
 		Text:      tidyText(text),
 		HTML:      html,

@@ -15,21 +15,21 @@ import (
 // Limits on story text in an email, in runes. Story fields are untrusted
 // and may be enormous; these keep a ten-story email well under 100 KB.
 const (
-	headlineRunes   = 300
-	topicRunes      = 60
-	outletRunes     = 80
-	summaryRunes    = 1500 // a lead story's "What's happened"
-	blurbRunes      = 600  // a brief story's "What's happened"
-	tightBlurbRunes = 200  // the same, in an email that would be too big
-	bodyRunes       = 1000 // one analysis body
-	sourceRunes     = 600  // one outlet's summary
-	backgroundRunes = 1200
-	questionRunes   = 200
-	answerRunes     = 600
-	maxParts        = 6 // analysis parts and sources shown
-	briefOutlets    = 4 // outlets named under a brief story
-	maxQuestions    = 5
-	maxTopics       = 10
+	headlineRunes    = 300
+	topicRunes       = 60
+	outletRunes      = 80
+	summaryRunes     = 1500            // a lead story's "What's happened"
+	blurbRunes       = briefBlurbRunes // a brief story's "What's happened"
+	tightBlurbRunes  = 140             // the same, in an email that would be too big
+	bodyRunes        = 1000            // one analysis body
+	sourceRunes      = 600             // one outlet's summary
+	backgroundRunes  = 1200
+	questionRunes    = 200
+	answerRunes      = 400
+	preheadHeadRunes = 60 // one headline in the preheader
+	maxParts         = 6  // analysis parts and sources shown
+	briefOutlets     = 4  // outlets named under a brief story
+	maxTopics        = 10
 )
 
 // Date layouts, always in the reader's time zone.
@@ -48,21 +48,32 @@ type View struct {
 	Date     string // the digest's date in the reader's time zone
 	TimeZone string // the zone Date is in, e.g. "Asia/Seoul"
 
-	Subject   SubjectView
-	Preheader string // the top story's summary, cut to about 110 runes
+	Subject SubjectView
+	// Preheader is the inbox preview, shown as the first line of the
+	// email: the next headlines ("Also: B · C · D, and 8 more"), or the
+	// lead's summary when there is one story.
+	Preheader string
+	Schedule  string // the reader's schedule in words: "Daily at 07:00"
+	Alert     bool   // an instant email alert: one story, no digest chrome
+	Postal    string // the sender's postal address, "" when not configured
 
 	Stories []StoryView
 	Total   int    // stories matched, shown or not
-	More    int    // stories left out; link to Links.Site
-	Topics  string // the topics this digest covers: "Japan, South Korea"
-	Follows string // why the reader gets it: "Japan, South Korea and 2 other topics"
+	More    int    // stories left out; link to MoreURL
+	MoreURL string // where the stories left out are: the web version, else the site
+	// TopicInfo is "More on these topics": the followed topics the
+	// stories matched, with their descriptions.
+	TopicInfo []TopicView
+	Topics    string // the topics this digest covers: "Japan, South Korea"
+	Follows   string // why the reader gets it: "Japan, South Korea and 2 other topics"
 
 	Links digest.Links
 }
 
 // SubjectView feeds subject.txt.tmpl.
 type SubjectView struct {
-	Headline string // the top story's headline on one line, "" for an empty digest
+	Prefix   string // "Breaking: " for an alert, else ""
+	Headline string // the top story's headline, cut so the subject fits 78 runes; "" for an empty digest
 	Others   int    // how many more stories there are
 }
 
@@ -73,6 +84,7 @@ type StoryView struct {
 	Full      bool
 	Headline  string
 	URL       string   // "" when the story's URL is not http(s)
+	Image     string   // the story's picture, "" when none or not http(s)
 	Topics    []string // names of the followed topics it matched
 	Published string
 	Summary   []string // "What's happened", in paragraphs
@@ -81,13 +93,15 @@ type StoryView struct {
 	// Background is "How we got here", in paragraphs.
 	Background []string
 	Questions  []QuestionView
+	// MoreQuestions counts the on-topic questions not shown; the story's
+	// page has them.
+	MoreQuestions int
 	// Cut says some text was shortened; the templates offer "Read more".
 	Cut bool
 
-	// Rendered ahead by the fast way (fast.go): the story's parts, its
-	// headline cut for a subject and its summary for a preheader.
+	// Rendered ahead by the fast way (fast.go): the story's parts and its
+	// summary for a preheader.
 	parts     [nParts]string
-	subject   string
 	preheader string
 	ahead     bool
 	slot      int // index in View.Stories
@@ -105,6 +119,10 @@ type SourceView struct {
 	Outlet  string
 	URL     string
 	Summary []string
+	// Inline says Summary names the outlet: the templates print Before,
+	// the linked outlet, After, so the outlet is named once.
+	Inline        bool
+	Before, After string
 }
 
 // QuestionView is one "Go deeper" question.
@@ -143,6 +161,13 @@ func (s *Set) buildView(d *digest.Digest, l layout, story storyViewFunc) (*View,
 		Total:    d.Total(),
 		More:     d.More,
 		Links:    safeLinks(d.Links),
+		Schedule: scheduleText(d.Subscriber),
+		Alert:    isAlert(d.Subscriber),
+		Postal:   s.opts.PostalAddress,
+	}
+	v.MoreURL = firstNonEmpty(v.Links.Web, v.SiteURL)
+	if v.Links.Web != "" { // the page shows every story: the first left out comes next
+		v.MoreURL = v.Links.Web + "#story-" + strconv.Itoa(len(d.Items)+1)
 	}
 	v.Stories = make([]StoryView, 0, len(d.Items))
 	for i, it := range d.Items {
@@ -153,12 +178,8 @@ func (s *Set) buildView(d *digest.Digest, l layout, story storyViewFunc) (*View,
 		sv.slot = i
 		v.Stories = append(v.Stories, sv)
 	}
-	if len(v.Stories) > 0 && v.Stories[0].ahead {
-		top := v.Stories[0]
-		v.Subject, v.Preheader = SubjectView{Headline: top.subject, Others: d.Total() - 1}, top.preheader
-	} else {
-		v.Subject, v.Preheader = subjectView(d)
-	}
+	s.subjectView(v, d)
+	v.TopicInfo = topicViews(d)
 	names := coveredTopics(d)
 	v.Topics = strings.Join(names, ", ")
 	v.Follows = follows(names, d.Subscriber)
@@ -200,10 +221,11 @@ func storyBase(st *stories.Story, full bool, l layout) StoryView {
 		Full:     full,
 		Headline: line(st.Headline, headlineRunes),
 		URL:      safeURL(st.URL),
+		Image:    safeURL(st.Image),
 	}
 	if !full {
 		v.Summary, v.Cut = paragraphs(st.Summary, l.blurb)
-		v.Sources = outlets(st.Sources, l.outlets)
+		v.Sources = outlets(mergeSources(st.Sources), l.outlets)
 		return v
 	}
 	v.fill(st)
@@ -212,12 +234,12 @@ func storyBase(st *stories.Story, full bool, l layout) StoryView {
 
 // fill sets every part of a lead story.
 func (v *StoryView) fill(st *stories.Story) {
-	cuts := make([]bool, 4)
+	cuts := make([]bool, 3)
 	v.Summary, cuts[0] = paragraphs(st.Summary, summaryRunes)
 	v.Background, cuts[1] = paragraphs(st.Background, backgroundRunes)
 	v.Analysis, cuts[2] = analysis(st.Analysis)
-	v.Sources = sources(st.Sources)
-	v.Questions, cuts[3] = questions(st.Questions)
+	v.Sources = sources(mergeSources(st.Sources))
+	v.Questions, v.MoreQuestions = questions(onTopic(st.Questions, st.Topics))
 	for _, c := range cuts {
 		v.Cut = v.Cut || c
 	}
@@ -239,6 +261,7 @@ func sources(src []stories.Source) []SourceView {
 	out := outlets(src, maxParts)
 	for i := range out {
 		out[i].Summary, _ = paragraphs(src[i].Summary, sourceRunes)
+		out[i].Before, out[i].After, out[i].Inline = inlineOutlet(out[i].Outlet, strings.Join(out[i].Summary, " "))
 	}
 	return out
 }
@@ -255,16 +278,14 @@ func outlets(src []stories.Source, max int) []SourceView {
 	return out
 }
 
-func questions(qs []stories.Question) ([]QuestionView, bool) {
+// questions shows the first shownQuestions of qs and counts the rest.
+func questions(qs []stories.Question) ([]QuestionView, int) {
 	var out []QuestionView
-	for i, q := range qs {
-		if i == maxQuestions {
-			return out, true
-		}
+	for _, q := range qs[:min(len(qs), shownQuestions)] {
 		answer, _ := paragraphs(q.Answer, answerRunes)
 		out = append(out, QuestionView{Question: line(q.Question, questionRunes), Answer: answer})
 	}
-	return out, false
+	return out, len(qs) - len(out)
 }
 
 func topicNames(ts []stories.Topic) []string {
@@ -346,15 +367,36 @@ func followed(sub *subscribers.Subscriber) []string {
 	return sub.Topics
 }
 
-// subjectView builds the subject's parts and the preheader from the top
-// story.
-func subjectView(d *digest.Digest) (SubjectView, string) {
-	if len(d.Items) == 0 {
-		return SubjectView{}, ""
+// subjectView sets the subject's parts and the preheader from the
+// stories: the lead headline, and the next ones by name.
+func (s *Set) subjectView(v *View, d *digest.Digest) {
+	if len(v.Stories) == 0 {
+		return
 	}
-	top := d.Items[0].Story
-	sv := SubjectView{Headline: line(top.Headline, subjectHeadlineRunes), Others: d.Total() - 1}
-	return sv, line(top.Summary, preheaderRunes)
+	top := v.Stories[0]
+	if v.Alert {
+		v.Subject.Prefix = s.opts.Breaking + ": "
+	}
+	v.Subject.Others = d.Total() - 1
+	full := subjectLine(v.Subject.Prefix, top.Headline, v.Subject.Others)
+	v.Subject.Headline = strings.TrimSuffix(strings.TrimPrefix(full, v.Subject.Prefix), otherSuffix(v.Subject.Others))
+	heads := make([]string, 0, preheaderNamed+1)
+	for _, sv := range v.Stories[:min(len(v.Stories), preheaderNamed+1)] {
+		heads = append(heads, line(sv.Headline, preheadHeadRunes))
+	}
+	summary := ""
+	if len(heads) == 1 {
+		summary = firstNonEmpty(top.preheader, d.Items[0].Story.Summary)
+	}
+	v.Preheader = preheaderLine(heads, d.Total(), summary)
+}
+
+// otherSuffix is what subject.txt.tmpl adds after the headline.
+func otherSuffix(others int) string {
+	if others <= 0 {
+		return ""
+	}
+	return " — and " + strconv.Itoa(others) + " more"
 }
 
 // location is the subscriber's time zone, UTC when unset or unknown.
@@ -394,6 +436,7 @@ func safeLinks(l digest.Links) digest.Links {
 		Site:        safeURL(l.Site),
 		Unsubscribe: safeURL(l.Unsubscribe),
 		Preferences: safeURL(l.Preferences),
+		Web:         safeURL(l.Web),
 	}
 	if strings.HasPrefix(l.Mailto, "mailto:") && oneLine(l.Mailto) == l.Mailto {
 		out.Mailto = l.Mailto

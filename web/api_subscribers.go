@@ -231,25 +231,19 @@ func parseListQuery(r *http.Request) (listQuery, error) {
 }
 
 // listPage reads store pages until q.limit subscribers of the kind asked
-// for are found or the store ends. The cursor is the last ID returned.
+// for are found or the store ends, asking each time for no more than are
+// still wanted, so no page is cut and the store's cursor is the API's.
 func (s *Server) listPage(ctx context.Context, q listQuery) (subscriberPage, error) {
 	page := subscriberPage{Subscribers: []subscriberView{}}
 	after := q.after
-	for {
-		subs, next, err := s.d.Subs.List(ctx, after, q.limit)
+	for len(page.Subscribers) < q.limit {
+		subs, next, err := s.d.Subs.List(ctx, after, q.limit-len(page.Subscribers))
 		if err != nil {
 			return page, err
 		}
-		for i, sub := range subs {
-			if q.kind != "" && sub.Kind != q.kind {
-				continue
-			}
-			page.Subscribers = append(page.Subscribers, view(sub))
-			if len(page.Subscribers) == q.limit {
-				if i < len(subs)-1 || next != "" {
-					page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(sub.ID))
-				}
-				return page, nil
+		for _, sub := range subs {
+			if q.kind == "" || sub.Kind == q.kind {
+				page.Subscribers = append(page.Subscribers, view(sub))
 			}
 		}
 		if next == "" {
@@ -257,4 +251,6 @@ func (s *Server) listPage(ctx context.Context, q listQuery) (subscriberPage, err
 		}
 		after = next
 	}
+	page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(after))
+	return page, nil
 }

@@ -75,6 +75,8 @@ func apiStatus(err error) (*apiError, bool) {
 			"; it is never mailed again unless DELETE /v1/suppressions/{email} lifts that"), true
 	case errors.Is(err, subscribers.ErrExists):
 		return errorf(http.StatusConflict, CodeExists, "", "already exists: "+existsDetail(err)), true
+	case errors.Is(err, subscribers.ErrBadCursor):
+		return errorf(http.StatusBadRequest, CodeBadRequest, "cursor", "not a cursor this API returned"), true
 	}
 	return errorf(http.StatusInternalServerError, CodeInternal, "", "internal error; see the server log"), false
 }

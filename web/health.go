@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"herald/internal/health"
+	"herald/internal/redisstate"
 )
 
 // healthz says the process is up; it touches nothing else.
@@ -40,11 +41,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// defaultHealth is the registry of a server given none: Redis alone.
+// defaultHealth is the registry of a server given none: Redis alone (on a
+// cluster: every slot served).
 func defaultHealth(d Deps) *health.Registry {
 	reg := health.New(d.Now)
 	reg.Add("redis", health.Critical(), health.Probe(func(ctx context.Context) error {
-		return d.RDB.Ping(ctx).Err()
+		return redisstate.Ready(ctx, d.RDB)
 	}))
 	return reg
 }

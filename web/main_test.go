@@ -299,12 +299,9 @@ func (f *fixture) token(id, action string) string {
 // isDue reports whether id is in the due set.
 func (f *fixture) isDue(id string) bool {
 	f.t.Helper()
-	err := f.rdb.ZScore(context.Background(), f.prefix+"due", id).Err()
-	if err == redis.Nil {
-		return false
-	}
+	at, err := f.subs.DueAt(context.Background(), id)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	return true
+	return !at.IsZero()
 }

@@ -4,7 +4,8 @@
 //     document at /v1/openapi.json);
 //   - the reader's own pages, reached from signed links in every message:
 //     /u/{token} unsubscribe (RFC 8058 one-click), /p/{token} preferences,
-//     /c/{token} double opt-in confirmation, and the optional /signup form;
+//     /c/{token} double opt-in confirmation, /m/{token} the web version of
+//     a message (webversion.go), and the optional /signup form;
 //   - /healthz, /readyz and /metrics (Prometheus text format).
 //
 // The package does not import herald/app: what it needs from the wiring
@@ -68,6 +69,11 @@ type Deps struct {
 	// subscriber. ConfirmationEmail renders the body. Nil: no sign-up page
 	// and no "confirm": true in the API.
 	SendConfirmation func(ctx context.Context, sub *subscribers.Subscriber, confirmURL string) error
+
+	// WebVersion renders the page of a message's web version from its
+	// signed token (GET /m/{token}); it fails with ErrVersionGone once the
+	// stories have expired, or a subscribers token error. Nil: 404.
+	WebVersion func(ctx context.Context, token string) ([]byte, error)
 
 	// Metrics collects the counters /metrics shows. Nil: a fresh one.
 	Metrics *Metrics
@@ -143,6 +149,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /c/{token}", s.confirmPage)
 	s.mux.HandleFunc("POST /c/{token}", s.limit(s.confirm))
 	s.mux.HandleFunc("GET /p/{token}", s.preferencesPage)
+	s.mux.HandleFunc("GET /m/{token}", s.webVersion)
 	s.mux.HandleFunc("POST /p/{token}", s.limit(s.savePreferences))
 	s.mux.HandleFunc("GET /signup", s.signupPage)
 	s.mux.HandleFunc("POST /signup", s.limit(s.signup))

@@ -49,7 +49,7 @@ func compose(msg *digest.Message, from digest.Address, hostname, text, html stri
 	if err := setAddresses(m, msg.To, from); err != nil {
 		return nil, err
 	}
-	m.Subject(msg.Email.Subject)
+	m.SetGenHeader(mail.HeaderSubject, encodeSubject(msg.Email.Subject))
 	m.SetDateWithValue(msg.Date)
 	m.SetMessageIDWithValue(msg.ID + "@" + hostname)
 	setUnsubscribe(m, msg.Links)

@@ -162,3 +162,6 @@ a{color:#0b57d0}</style></head><body>
 {{if eq .Kind "email"}}<a href="/m/{{.Name}}">HTML</a> · <a href="/m/{{.Name}}?part=text">text</a> · <a href="/m/{{.Name}}?part=raw">raw</a>
 {{else}}<a href="/m/{{.Name}}">payload</a>{{end}}</td></tr>
 {{end}}</tbody></table></body></html>`))
+
+// HTMLPart returns the decoded HTML part of an .eml file's bytes.
+func HTMLPart(raw []byte) ([]byte, error) { return findPart(raw, "text/html") }

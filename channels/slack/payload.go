@@ -18,6 +18,10 @@ type payload struct {
 	unfurlLinks bool
 	unfurlMedia bool
 	webhookBody []byte // what a webhook receives
+	// reply posts the payload in the thread of the message's first one
+	// (bot token only: an incoming webhook cannot thread, so it posts in
+	// the channel, in order).
+	reply bool
 }
 
 // payloadJSON is the part of a payload Herald reads.
@@ -26,6 +30,7 @@ type payloadJSON struct {
 	Blocks      json.RawMessage `json:"blocks"`
 	UnfurlLinks *bool           `json:"unfurl_links"`
 	UnfurlMedia *bool           `json:"unfurl_media"`
+	Reply       bool            `json:"herald_reply"`
 }
 
 func parsePayload(raw json.RawMessage) (payload, error) {
@@ -50,6 +55,7 @@ func parsePayload(raw json.RawMessage) (payload, error) {
 		unfurlLinks: pj.UnfurlLinks != nil && *pj.UnfurlLinks,
 		unfurlMedia: pj.UnfurlMedia != nil && *pj.UnfurlMedia,
 		webhookBody: body,
+		reply:       pj.Reply,
 	}, nil
 }
 
@@ -77,9 +83,11 @@ func webhookBody(raw json.RawMessage) ([]byte, error) {
 	}
 	_, links := m["unfurl_links"]
 	_, media := m["unfurl_media"]
-	if links && media {
+	_, reply := m[replyField]
+	if links && media && !reply {
 		return raw, nil
 	}
+	delete(m, replyField) // Herald's own, not Slack's
 	for _, k := range []string{"unfurl_links", "unfurl_media"} {
 		if _, ok := m[k]; !ok {
 			m[k] = json.RawMessage("false")
@@ -88,10 +96,17 @@ func webhookBody(raw json.RawMessage) ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// options are the chat.postMessage options for p; link and media unfurling
-// stay off unless the payload turns them on.
-func (p payload) options() []slack.MsgOption {
+// replyField marks a payload that replies in the thread of the first.
+const replyField = "herald_reply"
+
+// options are the chat.postMessage options for p, a reply in thread when
+// p is one and thread is set; link and media unfurling stay off unless the
+// payload turns them on.
+func (p payload) options(thread string) []slack.MsgOption {
 	opts := []slack.MsgOption{slack.MsgOptionText(p.text, false)}
+	if p.reply && thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
 	if len(p.blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(p.blocks...))
 	}

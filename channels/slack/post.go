@@ -47,15 +47,16 @@ var authAPIErrors = map[string]bool{
 }
 
 // attempt posts p once and classifies the outcome; nil means accepted.
-func (s *Sender) attempt(ctx context.Context, dest destination, p payload) *digest.SendError {
+// It returns the posted message's ts (none for a webhook).
+func (s *Sender) attempt(ctx context.Context, dest destination, p payload, thread string) (string, *digest.SendError) {
 	if dest.webhook != "" {
-		return s.postWebhook(ctx, dest.webhook, p)
+		return "", s.postWebhook(ctx, dest.webhook, p)
 	}
-	_, _, err := s.api.PostMessageContext(ctx, dest.channel, p.options()...)
+	_, ts, err := s.api.PostMessageContext(ctx, dest.channel, p.options(thread)...)
 	if err != nil {
-		return apiDown(classifyAPI(err))
+		return "", apiDown(classifyAPI(err))
 	}
-	return nil
+	return ts, nil
 }
 
 // apiDown marks a Web API failure channel-level when it says the token does

@@ -28,6 +28,7 @@ type resumeLog struct {
 
 type resumePoint struct {
 	posted, total int
+	thread        string // the first message's ts, for the replies still to post
 	at            time.Time
 }
 
@@ -35,23 +36,24 @@ func newResumeLog(now func() time.Time) *resumeLog {
 	return &resumeLog{now: now, m: make(map[string]resumePoint)}
 }
 
-// start is the index of the first payload to post for message id.
-func (r *resumeLog) start(id string, total int) int {
+// start is the index of the first payload to post for message id, and the
+// thread its replies go in.
+func (r *resumeLog) start(id string, total int) (int, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rp, ok := r.m[id]
 	if !ok {
-		return 0
+		return 0, ""
 	}
 	if rp.total != total || rp.posted >= total || r.now().Sub(rp.at) > resumeTTL {
 		delete(r.m, id)
-		return 0
+		return 0, ""
 	}
-	return rp.posted
+	return rp.posted, rp.thread
 }
 
 // record notes that posted of total payloads of message id went out.
-func (r *resumeLog) record(id string, posted, total int) {
+func (r *resumeLog) record(id string, posted, total int, thread string) {
 	if id == "" {
 		return
 	}
@@ -64,7 +66,7 @@ func (r *resumeLog) record(id string, posted, total int) {
 	if _, ok := r.m[id]; !ok && len(r.m) >= resumeMax {
 		r.evictOldest()
 	}
-	r.m[id] = resumePoint{posted: posted, total: total, at: r.now()}
+	r.m[id] = resumePoint{posted: posted, total: total, thread: thread, at: r.now()}
 }
 
 func (r *resumeLog) forget(id string) {

@@ -9,20 +9,20 @@ import (
 
 // deliver posts one payload, pacing each attempt and retrying temporary
 // failures up to MaxRetries times.
-func (s *Sender) deliver(ctx context.Context, dest destination, p payload) *digest.SendError {
+func (s *Sender) deliver(ctx context.Context, dest destination, p payload, thread string) (string, *digest.SendError) {
 	for retry := 0; ; retry++ {
 		if se := s.waitTurn(ctx, dest.key); se != nil {
-			return se
+			return "", se
 		}
-		se := s.attempt(ctx, dest, p)
+		ts, se := s.attempt(ctx, dest, p, thread)
 		if se == nil {
-			return nil
+			return ts, nil
 		}
 		if !se.Temporary || authAPIErrors[se.Reason] || retry >= s.cfg.MaxRetries || ctx.Err() != nil {
-			return se
+			return "", se
 		}
 		if se := s.backOff(ctx, dest.key, retry+1, se); se != nil {
-			return se
+			return "", se
 		}
 	}
 }

@@ -40,14 +40,18 @@ func (s *Sender) Send(ctx context.Context, msg *digest.Message) error {
 	if err != nil {
 		return digest.Permanent(0, reasonInvalid, err)
 	}
-	start := s.resume.start(msg.ID, len(payloads))
+	start, thread := s.resume.start(msg.ID, len(payloads))
 	if start > 0 {
 		s.log.Info("slack: resuming message", "message_id", msg.ID,
 			"destination", dest.key, "posted", start, "payloads", len(payloads))
 	}
 	for k := start; k < len(payloads); k++ {
-		if se := s.deliver(ctx, dest, payloads[k]); se != nil {
-			return s.failed(msg.ID, k, len(payloads), se)
+		ts, se := s.deliver(ctx, dest, payloads[k], thread)
+		if se != nil {
+			return s.failed(msg.ID, k, len(payloads), thread, se)
+		}
+		if k == 0 {
+			thread = ts // the replies go in the first message's thread
 		}
 	}
 	s.resume.forget(msg.ID)
@@ -55,9 +59,9 @@ func (s *Sender) Send(ctx context.Context, msg *digest.Message) error {
 }
 
 // failed records how far a message got and wraps its error with that count.
-func (s *Sender) failed(id string, k, n int, se *digest.SendError) error {
+func (s *Sender) failed(id string, k, n int, thread string, se *digest.SendError) error {
 	if se.Temporary {
-		s.resume.record(id, k, n)
+		s.resume.record(id, k, n, thread)
 	} else {
 		s.resume.forget(id)
 	}

@@ -26,6 +26,7 @@ import (
 	"herald/digest"
 	"herald/examples"
 	"herald/internal/settable"
+	"herald/internal/shots"
 	"herald/stories"
 	"herald/subscribers"
 )
@@ -34,6 +35,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs, cfg := newFlags("demo", stderr)
 	out := fs.String("out", "demo-outbox", "folder the messages are written to")
 	serve := fs.String("serve", "", "after the run, serve the outbox as web pages on this address (e.g. 127.0.0.1:8090)")
+	shotsDir := fs.String("screenshots", "", "after the run, write screenshots of the richest digest (600/375 px, light/dark) and its web version here (needs /usr/bin/chromium)")
 	if err := fs.Parse(args); err != nil { // the demo ignores HERALD_* on purpose: it needs nothing outside
 		return err
 	}
@@ -84,6 +86,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	showSlackPayload(rec, abs, stdout)
 	fmt.Fprintf(stdout, "\nsent %d, no stories %d, failed %d. Messages are in %s\n", st.Sent, st.Empty, st.Temporary+st.Permanent, abs)
 	fmt.Fprintln(stdout, "(.eml files open in any mail client; .json files are Slack chat.postMessage payloads)")
+	if *shotsDir != "" {
+		if err := writeShots(ctx, a, rec, abs, *shotsDir, stdout); err != nil {
+			return err
+		}
+	}
 	if *serve == "" {
 		fmt.Fprintln(stdout, "Look at them in a browser: go run ./cmd/herald demo --serve 127.0.0.1:8090")
 		return nil
@@ -164,6 +171,24 @@ func printDeliveries(ctx context.Context, a *app.App, rec *memRecorder, dir stri
 			strings.Join(s.Topics, ","), d.Stories, outboxFile(dir, d))
 	}
 	return tw.Flush()
+}
+
+// writeShots screenshots the email of the delivery with the most stories.
+func writeShots(ctx context.Context, a *app.App, rec *memRecorder, dir, shotsDir string, stdout io.Writer) error {
+	var best *digest.Delivery
+	for i, d := range rec.list {
+		if d.Channel == string(subscribers.KindEmail) && d.Result == "sent" && (best == nil || d.Stories > best.Stories) {
+			best = &rec.list[i]
+		}
+	}
+	if best == nil {
+		return fmt.Errorf("demo: no email to screenshot")
+	}
+	paths, err := shots.Demo(ctx, shotsDir, filepath.Join(dir, best.SubscriberID+"-"+best.MessageID+".eml"), a.WebVersion)
+	for _, p := range paths {
+		fmt.Fprintln(stdout, "screenshot:", p)
+	}
+	return err
 }
 
 func outboxFile(dir string, d digest.Delivery) string {

@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"teams":       {"Slack team subscriptions: add, follow, unfollow, list, remove", cmdTeams},
 		"deliveries":  {"the delivery log: --subscriber ID, --failed", cmdDeliveries},
 		"status":      {"due backlog, last tick, the last hour's deliveries by channel", cmdStatus},
+		"migrate":     {"convert a Redis written before sharding (idempotent, resumable)", cmdMigrate},
 		"version":     {"print the version", cmdVersion},
 	}
 }

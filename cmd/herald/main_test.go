@@ -236,7 +236,7 @@ func TestTeamsCLI(t *testing.T) {
 func TestDeliveriesAndStatus(t *testing.T) {
 	url := "redis://" + redistest.Addr(t) + "/0"
 	rdb, prefix := redistest.Client(t)
-	log := digest.NewRedisLog(rdb, prefix, 0)
+	log := digest.NewRedisLog(rdb, prefix, 0, 0)
 	now := time.Now()
 	for i, res := range []string{"sent", "permanent", "sent", "temporary"} {
 		err := log.Record(context.Background(), digest.Delivery{SubscriberID: fmt.Sprintf("sub%d", i), MessageID: fmt.Sprintf("m%d", i),
@@ -257,5 +257,38 @@ func TestDeliveriesAndStatus(t *testing.T) {
 	out, err = runCLI(t, append([]string{"status"}, base...)...)
 	if err != nil || !regexp.MustCompile(`email\s+2\s+0\s+1\s+0\s+1`).MatchString(out) || !strings.Contains(out, "due now:        0") {
 		t.Errorf("status: %v\n%s", err, out)
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	url := "redis://" + redistest.Addr(t) + "/0"
+	rdb, prefix := redistest.Client(t)
+	ctx := context.Background()
+	for _, c := range [][]any{
+		{"HSET", prefix + "sub:{a1}", "id", "a1", "kind", "email", "email", "ann@example.com", "name", "",
+			"time_zone", "UTC", "schedule", "daily 07:00", "status", "active", "created_at", "1764316800000",
+			"cursor", "1764316800000", "next_due", "1764399600000"},
+		{"SADD", prefix + "sub:{a1}:topics", "japan"},
+		{"ZADD", prefix + "subs:ids", "0", "a1"},
+		{"ZADD", prefix + "due", "1764399600000", "a1"},
+		{"XADD", prefix + "deliveries", "*", "sub", "a1", "msg", "m1", "channel", "email", "result", "sent", "at", "1764399600000"},
+	} {
+		if err := rdb.Do(ctx, c...).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := []string{"--redis-url", url, "--redis-prefix", prefix}
+	if out, err := runCLI(t, append([]string{"status"}, base...)...); err == nil || !strings.Contains(err.Error()+out, "herald migrate") {
+		t.Errorf("status on a version 1 store: %v\n%s; want a pointer to herald migrate", err, out)
+	}
+	for _, want := range []string{"migrated 1 subscribers, 0 suppressions, 1 topic counts, 1 delivery log entries", "migrated 0 subscribers"} {
+		out, err := runCLI(t, append([]string{"migrate"}, base...)...)
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("migrate: %v\n%s; want %q", err, out, want)
+		}
+	}
+	out, err := runCLI(t, append([]string{"deliveries", "--subscriber", "a1"}, base...)...)
+	if err != nil || !strings.Contains(out, "m1") {
+		t.Errorf("deliveries after migrate: %v\n%s", err, out)
 	}
 }

@@ -89,7 +89,7 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 		RDB: a.RDB, Stories: a.Stories, Subs: a.Subs,
 		Secret: []byte(a.Cfg.Secret), APIToken: a.Cfg.APIToken, BaseURL: a.Cfg.BaseURL,
 		Ingest:  a.Ingest,
-		Preview: a.Preview,
+		Preview: a.Preview, WebVersion: a.WebVersion,
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
 			return a.Runner(chans.ByKind).RunOnce(ctx)
 		},

@@ -1,0 +1,39 @@
+package subscribers_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/subscribers"
+)
+
+func TestWebToken(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	ref := subscribers.WebRef{Sub: "sub-1", Start: now.Add(-24 * time.Hour), End: now, Topics: []string{"japan", "south-korea"}, Max: 8}
+	tok := subscribers.SignWebToken(secret, ref, now.Add(time.Hour))
+	got, err := subscribers.VerifyWebToken(secret, tok, now)
+	if err != nil || got.Sub != "sub-1" || !got.Start.Equal(ref.Start) || !got.End.Equal(now) || !slices.Equal(got.Topics, ref.Topics) || got.Max != 8 {
+		t.Fatalf("VerifyWebToken = %+v, %v; want %+v", got, err, ref)
+	}
+	if _, err := subscribers.VerifyWebToken(secret, tok, now.Add(time.Hour)); !errors.Is(err, subscribers.ErrTokenExpired) {
+		t.Errorf("after expiry: %v, want ErrTokenExpired", err)
+	}
+	if _, err := subscribers.VerifyWebToken([]byte("another secret of thirty-two by"), tok, now); !errors.Is(err, subscribers.ErrTokenInvalid) {
+		t.Errorf("other secret: %v, want ErrTokenInvalid", err)
+	}
+	other := subscribers.SignToken(secret, "sub-1", subscribers.ActionPreferences, now.Add(time.Hour))
+	if _, err := subscribers.VerifyWebToken(secret, other, now); !errors.Is(err, subscribers.ErrTokenInvalid) {
+		t.Errorf("a preferences token as a web token: %v, want ErrTokenInvalid", err)
+	}
+	if _, err := subscribers.VerifyToken(secret, tok, subscribers.ActionPreferences, now); !errors.Is(err, subscribers.ErrTokenInvalid) {
+		t.Errorf("a web token as a preferences token: %v, want ErrTokenInvalid", err)
+	}
+	payload, mac, _ := strings.Cut(tok, ".")
+	if _, err := subscribers.VerifyWebToken(secret, payload+"x."+mac, now); !errors.Is(err, subscribers.ErrTokenInvalid) {
+		t.Errorf("tampered token: %v, want ErrTokenInvalid", err)
+	}
+}
