@@ -11,6 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"herald/digest"
+	"herald/internal/health"
+	"herald/internal/redisstate"
 	"herald/stories"
 	"herald/subscribers"
 	"herald/templates"
@@ -28,6 +30,11 @@ type App struct {
 	Composer  *digest.Composer
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Health is every dependency's state, for /readyz and for holding
+	// deliveries while a channel is down.
+	Health *health.Registry
+	// RelayBackoff paces the probes of a relay (or Slack) that is down.
+	RelayBackoff health.Backoff
 
 	ownRDB bool
 }
@@ -68,6 +75,9 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		}
 		a.ownRDB = true
 	}
+	a.Health = health.New(a.Now)
+	a.Health.Add("redis", health.Critical(), health.Probe(a.pingRedis))
+	a.RelayBackoff = health.DefaultBackoff
 	a.Stories = stories.NewStore(a.RDB, cfg.RedisPrefix, stories.Options{Now: a.Now, Retention: cfg.Retention})
 	a.Subs = subscribers.NewStore(a.RDB, cfg.RedisPrefix, a.Now,
 		subscribers.WithShards(cfg.RedisShards), subscribers.WithWait(cfg.WaitReplicas, cfg.WaitTimeout))
@@ -83,6 +93,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links, Web: a.WebLink}
 	return a, nil
 }
+
+// pingRedis is /readyz's Redis check: it answers (on a cluster: every slot
+// is served).
+func (a *App) pingRedis(ctx context.Context) error { return redisstate.Ready(ctx, a.RDB) }
 
 // Close releases the Redis connection if App opened it.
 func (a *App) Close() error {

@@ -53,6 +53,12 @@ type Config struct {
 	ShutdownGrace   time.Duration
 	LogLevel        string
 
+	// Hardening: the HTTP server's limits.
+	HTTPReadTimeout  time.Duration // a whole request, body included
+	HTTPWriteTimeout time.Duration // a response (POST /v1/dispatch is exempt)
+	HTTPIdleTimeout  time.Duration // a keep-alive connection between requests
+	HTTPMaxHeader    int           // bytes of request headers
+	HTTPMaxConns     int           // connections open at once
 	// The digest's sender details.
 	PostalAddress string // shown in every email's footer (CAN-SPAM); warned about when unset
 	BreakingWord  string // an instant alert's subject starts with it: "Breaking: …"
@@ -84,8 +90,14 @@ func DefaultConfig() Config {
 		BounceThreshold: 1,
 		ShutdownGrace:   30 * time.Second,
 		LogLevel:        "info",
-		BreakingWord:    "Breaking",
 		FirstLookback:   24 * time.Hour,
+
+		HTTPReadTimeout:  30 * time.Second,
+		HTTPWriteTimeout: 60 * time.Second,
+		HTTPIdleTimeout:  60 * time.Second,
+		HTTPMaxHeader:    16 << 10,
+		HTTPMaxConns:     1024,
+		BreakingWord:     "Breaking",
 	}
 }
 
@@ -132,6 +144,12 @@ func (c *Config) settings() []setting {
 		{name: "bounce-threshold", usage: "hard bounces before an address is suppressed", num: &c.BounceThreshold},
 		{name: "shutdown-grace", usage: "time for in-flight sends at shutdown", dur: &c.ShutdownGrace},
 		{name: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+
+		{name: "http-read-timeout", usage: "longest time to read one request, body included", dur: &c.HTTPReadTimeout},
+		{name: "http-write-timeout", usage: "longest time to write one response (POST /v1/dispatch exempt)", dur: &c.HTTPWriteTimeout},
+		{name: "http-idle-timeout", usage: "how long an idle keep-alive connection is kept", dur: &c.HTTPIdleTimeout},
+		{name: "http-max-header-bytes", usage: "largest request header block", num: &c.HTTPMaxHeader},
+		{name: "http-max-conns", usage: "most HTTP connections open at once", num: &c.HTTPMaxConns},
 		{name: "postal-address", usage: "the sender's postal address, shown in every email's footer", str: &c.PostalAddress},
 		{name: "breaking-word", usage: "the word an instant alert's subject starts with (Breaking: …)", str: &c.BreakingWord},
 		{name: "first-lookback", usage: "a new subscriber's first digest holds stories ingested this long before sign-up (0: from sign-up)", dur: &c.FirstLookback},
@@ -147,7 +165,7 @@ func EnvName(flagName string) string {
 func (c *Config) LoadEnv(getenv func(string) string) error {
 	for _, s := range c.settings() {
 		env := EnvName(s.name)
-		v := getenv(env)
+		v := strings.TrimSpace(getenv(env)) // as a _FILE value is: a stray space must not lock the API
 		if s.secret && v == "" {
 			if path := getenv(env + "_FILE"); path != "" {
 				b, err := os.ReadFile(path)
@@ -238,8 +256,31 @@ func (c *Config) Validate() error {
 	if c.FirstLookback < 0 {
 		errs = append(errs, errors.New("config: first-lookback must not be negative"))
 	}
+	if c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= 0 || c.HTTPIdleTimeout <= 0 || c.HTTPMaxHeader < 1024 || c.HTTPMaxConns < 1 {
+		errs = append(errs, errors.New("config: http-read-timeout, http-write-timeout and http-idle-timeout must be positive, http-max-header-bytes at least 1024, http-max-conns at least 1"))
+	}
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("config: base-url %q: must be an http(s) URL", c.BaseURL))
+	}
+	return errors.Join(errs...)
+}
+
+// Least lengths of the secrets serve and run accept.
+const (
+	MinSecretBytes   = 32
+	MinAPITokenChars = 24
+)
+
+// CheckSecrets refuses secrets too short to resist guessing, naming the
+// variable: HERALD_SECRET under 32 bytes, HERALD_API_TOKEN (when set)
+// under 24 characters.
+func (c *Config) CheckSecrets() error {
+	var errs []error
+	if c.Secret != "" && len(c.Secret) < MinSecretBytes {
+		errs = append(errs, fmt.Errorf("config: HERALD_SECRET is %d bytes, need at least %d: use a long random value, e.g. 'openssl rand -hex 32'", len(c.Secret), MinSecretBytes))
+	}
+	if c.APIToken != "" && len([]rune(c.APIToken)) < MinAPITokenChars {
+		errs = append(errs, fmt.Errorf("config: HERALD_API_TOKEN is %d characters, need at least %d: e.g. 'openssl rand -hex 24'", len([]rune(c.APIToken)), MinAPITokenChars))
 	}
 	return errors.Join(errs...)
 }

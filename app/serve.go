@@ -23,9 +23,9 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 	if err != nil {
 		return fmt.Errorf("listen on %s (HERALD_HTTP_ADDR): %w", a.Cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := a.httpServer(handler)
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(ln) }()
+	go func() { httpDone <- srv.Serve(limitListener(ln, a.Cfg.HTTPMaxConns)) }()
 	a.Logger.Info("herald serving", slog.String("http_addr", ln.Addr().String()))
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -58,6 +58,21 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 		err = herr
 	}
 	return err
+}
+
+// httpServer bounds what one client can hold: the headers (size and time),
+// the whole request, the response, and an idle keep-alive.
+func (a *App) httpServer(handler http.Handler) *http.Server {
+	c := a.Cfg
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: min(10*time.Second, c.HTTPReadTimeout),
+		ReadTimeout:       c.HTTPReadTimeout,
+		WriteTimeout:      c.HTTPWriteTimeout,
+		IdleTimeout:       c.HTTPIdleTimeout,
+		MaxHeaderBytes:    c.HTTPMaxHeader,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // publishTick records this process's tick for "herald status".

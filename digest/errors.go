@@ -14,12 +14,20 @@ type SendError struct {
 	Code       int           // SMTP reply code or HTTP status, 0 when none
 	Reason     string        // short machine-readable reason, e.g. "channel_not_found"
 	RetryAfter time.Duration // a hint from the remote side (Slack 429), 0 when none
-	Err        error
+	// Channel says the channel itself failed, not this recipient: the relay
+	// is unreachable or refused Herald's credentials, the Slack token is
+	// missing or revoked. The runner holds the delivery without counting an
+	// attempt, and never marks the recipient.
+	Channel bool
+	Err     error
 }
 
 func (e *SendError) Error() string {
 	kind := "permanent"
-	if e.Temporary {
+	switch {
+	case e.Channel:
+		kind = "channel unavailable (temporary)"
+	case e.Temporary:
 		kind = "temporary"
 	}
 	if e.Code != 0 {
@@ -38,6 +46,18 @@ func Temporary(code int, err error) error {
 // Permanent wraps err as a failure that retrying will not fix.
 func Permanent(code int, reason string, err error) error {
 	return &SendError{Code: code, Reason: reason, Err: err}
+}
+
+// Unavailable wraps err as a channel-level failure: temporary, and no
+// recipient's fault (see SendError.Channel).
+func Unavailable(reason string, err error) error {
+	return &SendError{Temporary: true, Channel: true, Reason: reason, Err: err}
+}
+
+// IsChannelDown reports whether err is a channel-level failure.
+func IsChannelDown(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Channel
 }
 
 // IsTemporary reports whether err is worth retrying. An unclassified error

@@ -24,6 +24,7 @@ type SubscriberStore interface {
 	Acquire(ctx context.Context, id, token string, now time.Time, lease time.Duration) (*subscribers.Subscriber, error)
 	Complete(ctx context.Context, id, token string, cursor, nextDue time.Time) error
 	Release(ctx context.Context, id, token string, retryAt time.Time, lastError string) error
+	Hold(ctx context.Context, id, token string, retryAt time.Time, reason string) error
 	Bounce(ctx context.Context, id, token, reason string, threshold int, nextDue time.Time) (bool, error)
 	Resync(ctx context.Context, id string, at time.Time) error
 }
@@ -48,6 +49,7 @@ type Runner struct {
 	BounceThreshold int           // permanent failures before suppression; default 1
 	RetryDelay      time.Duration // first wait after a temporary failure, doubling; default 5m
 	MaxAttempts     int           // temporary failures at one window before giving up on it; default 5
+	HoldDelay       time.Duration // wait after a channel-level failure; default RetryDelay, at most 30s
 	SendTimeout     time.Duration // per message; default 2m
 	Progress        func(Stats)   // called after each message, may be nil
 	Stages          *StageTimes   // time per stage, added up when not nil
@@ -70,6 +72,7 @@ type Stats struct {
 	Skipped   int // not active, gone, or not yet due
 	Temporary int
 	Permanent int
+	Held      int // a channel was down: due again once it is back, no attempt counted
 }
 
 func (r *Runner) defaults() {
@@ -99,6 +102,9 @@ func (r *Runner) defaults() {
 	}
 	if r.MaxAttempts <= 0 {
 		r.MaxAttempts = 5
+	}
+	if r.HoldDelay <= 0 {
+		r.HoldDelay = min(r.RetryDelay, 30*time.Second)
 	}
 	if r.SendTimeout <= 0 {
 		r.SendTimeout = 2 * time.Minute
@@ -140,6 +146,7 @@ const (
 	outcomePermanent outcome = "permanent"
 	outcomeFailed    outcome = "failed"   // temporary failures used up the attempts
 	outcomeDeferred  outcome = "deferred" // shutting down before the send began
+	outcomeHeld      outcome = "held"     // the channel is down: not the recipient's failure
 )
 
 func (st *Stats) add(o outcome) {
@@ -152,6 +159,8 @@ func (st *Stats) add(o outcome) {
 		st.Temporary++
 	case outcomePermanent, outcomeFailed:
 		st.Permanent++
+	case outcomeHeld:
+		st.Held++
 	default:
 		st.Skipped++
 	}
@@ -221,6 +230,8 @@ func (r *Runner) settle(ctx context.Context, d *Digest, msg *Message, token stri
 	case err == nil:
 		r.complete(ctx, sub, token, d.Window.End, next)
 		return outcomeSent
+	case IsChannelDown(err):
+		return r.hold(ctx, sub, msg, token, now, err)
 	case IsTemporary(err) && sub.Attempts+1 >= r.MaxAttempts:
 		// Give up on this attempt, not on the stories: the cursor stays, so
 		// the next scheduled digest still holds this window.
@@ -249,6 +260,18 @@ func (r *Runner) settle(ctx context.Context, d *Digest, msg *Message, token stri
 			slog.String("message_id", msg.ID), slog.Bool("suppressed", suppressed), slog.Any("error", err))
 		return outcomePermanent
 	}
+}
+
+// hold hands the subscriber back after a channel-level failure: due again
+// after HoldDelay, no attempt counted, nothing marked against it.
+func (r *Runner) hold(ctx context.Context, sub *subscribers.Subscriber, msg *Message, token string, now time.Time, err error) outcome {
+	retryAt := now.Add(r.HoldDelay)
+	r.Logger.Warn("channel unavailable (temporary): digest held", slog.String("subscriber", sub.ID),
+		slog.String("message_id", msg.ID), slog.Time("retry_at", retryAt), slog.Any("error", err))
+	if herr := r.Subscribers.Hold(ctx, sub.ID, token, retryAt, err.Error()); herr != nil {
+		r.Logger.Error("hold", slog.String("subscriber", sub.ID), slog.Any("error", herr))
+	}
+	return outcomeHeld
 }
 
 func (r *Runner) complete(ctx context.Context, sub *subscribers.Subscriber, token string, cursor, next time.Time) {

@@ -148,6 +148,14 @@ func (st *Store) Release(ctx context.Context, id, token string, retryAt time.Tim
 		[]any{token, msOf(retryAt), lastError})
 }
 
+// Hold ends token's lease after a channel-level failure (the relay or Slack
+// is down, or refused Herald's credentials): like Release, but no attempt is
+// counted, since the subscriber did nothing wrong.
+func (st *Store) Hold(ctx context.Context, id, token string, retryAt time.Time, reason string) error {
+	return st.finish(ctx, "hold", holdScript, id, token,
+		[]any{token, msOf(retryAt), reason})
+}
+
 // Bounce ends token's lease after a permanent failure: the bounce count
 // goes up and reason is recorded. Once bounces reach threshold (at least 1)
 // the subscriber is suppressed (status bounced, or failing for Slack; an
@@ -389,6 +397,12 @@ return {2, status, due}
 var releaseScript = redis.NewScript(leaseCheck + `
 redis.call('HSET', KEYS[1], 'next_due', ARGV[2], 'last_error', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+return {2, status, ARGV[2]}
+`)
+
+// holdScript: ARGV token, retry at ms, reason.
+var holdScript = redis.NewScript(leaseCheck + `
+redis.call('HSET', KEYS[1], 'next_due', ARGV[2], 'last_error', ARGV[3])
 return {2, status, ARGV[2]}
 `)
 

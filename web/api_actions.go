@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"herald/digest"
 	"herald/subscribers"
@@ -174,13 +175,16 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) error {
 	if s.d.Dispatch == nil {
 		return errorf(http.StatusServiceUnavailable, CodeUnavailable, "", "dispatch is not configured on this server")
 	}
+	// A dispatch can outlast the server's write timeout: an admin's
+	// request, already authenticated, is exempt from it.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	st, err := s.d.Dispatch(r.Context())
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, dispatchResult{
 		Claimed: st.Claimed, Sent: st.Sent, Empty: st.Empty, Skipped: st.Skipped,
-		Temporary: st.Temporary, Permanent: st.Permanent,
+		Temporary: st.Temporary, Permanent: st.Permanent, Held: st.Held,
 	})
 	return nil
 }
@@ -192,6 +196,7 @@ type dispatchResult struct {
 	Skipped   int `json:"skipped"`
 	Temporary int `json:"temporary"`
 	Permanent int `json:"permanent"`
+	Held      int `json:"held"` // a channel was down: due again once it is back
 }
 
 // getSuppression says whether an address is on the suppression list, and

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // api returns the /v1 handler: every route behind the bearer token, and
@@ -54,8 +55,14 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 		sum := sha256.Sum256([]byte(got))
 		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
+			// Answer without reading the body, and close: a slow body
+			// from an unauthenticated client holds nothing.
+			w.Header().Set("Connection", "close")
 			s.writeError(w, r, errorf(http.StatusUnauthorized, CodeUnauthorized, "",
 				"missing or wrong bearer token (Authorization: Bearer $HERALD_API_TOKEN)"))
+			rc := http.NewResponseController(w)
+			_ = rc.Flush()
+			_ = rc.SetReadDeadline(time.Now()) // the server would drain the body otherwise
 			return
 		}
 		next.ServeHTTP(w, r)

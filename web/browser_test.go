@@ -56,7 +56,7 @@ func TestBrowserPreferences(t *testing.T) {
 		"HERALD_REDIS_URL":    redistest.URL(t),
 		"HERALD_REDIS_PREFIX": prefix,
 		"HERALD_SECRET":       secret,
-		"HERALD_API_TOKEN":    "browser-test-token",
+		"HERALD_API_TOKEN":    "browser-test-token-0123456789",
 		"HERALD_OUTBOX":       filepath.Join(tmp, "outbox"),
 	})
 	link := base + "/p/" + subscribers.SignToken([]byte(secret), "reader1", subscribers.ActionPreferences, now.Add(time.Hour))

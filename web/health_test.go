@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"herald/digest"
+	"herald/internal/health"
+	"herald/internal/redistest"
 	"herald/stories"
 	"herald/subscribers"
 )
@@ -30,8 +33,45 @@ func TestHealthAndReadiness(t *testing.T) {
 	if r := f.do("GET", "/healthz", ""); r.Status != 200 || r.Body != "ok\n" {
 		t.Errorf("healthz %d %q", r.Status, r.Body)
 	}
-	if r := f.do("GET", "/readyz", ""); r.Status != 200 {
+	if r := f.do("GET", "/readyz", ""); r.Status != 200 || !strings.Contains(r.Body, `"status":"ready"`) ||
+		!strings.Contains(r.Body, `{"name":"redis","state":"up","critical":true`) {
 		t.Errorf("readyz %d %q", r.Status, r.Body)
+	}
+}
+
+// With a relay down the service is degraded, not unavailable: 200, and the
+// body names the relay with its last error and since when.
+func TestReadyzNamesEachDependency(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	now := func() time.Time { return mustTime(t, testStart) }
+	reg := health.New(now)
+	reg.Add("redis", health.Critical(), health.Probe(func(ctx context.Context) error { return rdb.Ping(ctx).Err() }))
+	reg.Add("smtp mail.example.com:587").Down(errors.New("dial tcp: connection refused"))
+	reg.Add("slack").Unconfigured("HERALD_SLACK_TOKEN is not set")
+	srv := httptest.NewServer(New(Deps{RDB: rdb, Stories: stories.NewStore(rdb, prefix, stories.Options{}),
+		Subs: subscribers.NewStore(rdb, prefix, now), Secret: testSecret, Health: reg, Now: now, Logger: testLogger(t)}))
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Status string
+		Checks []health.State
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 || body.Status != "degraded" || len(body.Checks) != 3 {
+		t.Fatalf("readyz %d %+v, want 200 degraded with three checks", res.StatusCode, body)
+	}
+	smtp := body.Checks[1]
+	if smtp.Name != "smtp mail.example.com:587" || smtp.State != "down" || !strings.Contains(smtp.LastError, "refused") || !smtp.Since.Equal(now()) {
+		t.Errorf("smtp check %+v", smtp)
+	}
+	if body.Checks[2].State != "unconfigured" {
+		t.Errorf("slack check %+v", body.Checks[2])
 	}
 }
 
@@ -216,5 +256,25 @@ func TestDashboardMetricsExist(t *testing.T) {
 		if families[name] == nil && families[strings.TrimSuffix(name, "_bucket")] == nil {
 			t.Errorf("the dashboard queries %s, which /metrics does not serve", name)
 		}
+	}
+}
+
+// An unauthenticated /v1 request is answered 401 without its body being
+// read, and the connection is closed: a slow body holds nothing.
+func TestUnauthorizedClosesWithoutReadingBody(t *testing.T) {
+	f := newFixture(t)
+	c, err := net.Dial("tcp", strings.TrimPrefix(f.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = c.Write([]byte("POST /v1/stories HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[{"))
+	_ = c.SetReadDeadline(time.Now().Add(15 * time.Second)) // bounds the test only
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("connection still open after the 401 (%v): %q", err, got)
+	}
+	if !strings.HasPrefix(string(got), "HTTP/1.1 401") {
+		t.Errorf("answer %q, want 401", got)
 	}
 }

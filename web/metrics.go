@@ -87,6 +87,8 @@ func sendResult(err error) string {
 	switch {
 	case err == nil:
 		return "sent"
+	case digest.IsChannelDown(err):
+		return "held"
 	case digest.IsTemporary(err):
 		return "temporary"
 	}
@@ -94,7 +96,7 @@ func sendResult(err error) string {
 }
 
 // ObserveSend counts one message handed to channel with result ("sent",
-// "temporary", "permanent") after took.
+// "held", "temporary", "permanent") after took.
 func (m *Metrics) ObserveSend(channel, result string, took time.Duration) {
 	m.sent.WithLabelValues(channel, result).Inc()
 	m.latency.WithLabelValues(channel).Observe(took.Seconds())

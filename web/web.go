@@ -24,6 +24,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"herald/digest"
+	"herald/internal/health"
 	"herald/stories"
 	"herald/subscribers"
 )
@@ -76,6 +77,9 @@ type Deps struct {
 
 	// Metrics collects the counters /metrics shows. Nil: a fresh one.
 	Metrics *Metrics
+	// Health is the list of named dependency checks /readyz reports
+	// (Redis, each SMTP relay, Slack). Nil: Redis alone.
+	Health *health.Registry
 
 	// BounceThreshold is how many hard bounces suppress an address
 	// (POST /v1/bounces); default 1.
@@ -123,6 +127,9 @@ func withDefaults(d Deps) Deps {
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
+	}
+	if d.Health == nil && d.RDB != nil {
+		d.Health = defaultHealth(d)
 	}
 	if d.Ingest == nil && d.Stories != nil {
 		d.Ingest = d.Stories.Put

@@ -174,13 +174,20 @@ func staleConn(err error) bool {
 	return code == 0 || code == 421
 }
 
-// classify turns a go-mail send error into a digest.SendError. A reply
-// code means the server is still talking: the connection is reset and kept.
+// classify turns a go-mail send error into a digest.SendError. A 5xx to
+// MAIL FROM is a channel-level failure; a 5xx to RCPT or DATA is the
+// recipient's (permanent). A reply code means the server is still talking: the connection is reset and kept.
 // No code (go-mail reports 0 for a lost connection, an I/O error, a
 // timeout) drops the connection and counts as temporary.
 func (s *Sender) classify(c *conn, err error) (*conn, error) {
 	code := replyCode(err)
+	var me *mailFromError
 	switch {
+	case code >= 500 && errors.As(err, &me):
+		// MAIL FROM refused (530 authentication required, 550 sender
+		// rejected): Herald's configuration, not the recipient.
+		return s.resetOrDrop(c), &digest.SendError{Temporary: true, Channel: true, Code: code,
+			Reason: "smtp_sender_refused", Err: err}
 	case code >= 500:
 		return s.resetOrDrop(c), digest.Permanent(code, "smtp_"+strconv.Itoa(code), err)
 	case code >= 400:
@@ -237,7 +244,9 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 	if raw != nil {
 		_ = raw.Close()
 	}
-	return nil, &digest.SendError{Temporary: true, Code: replyCode(err), Reason: "smtp_connect", Err: err}
+	// Unreachable, or refusing EHLO, STARTTLS or Herald's credentials: the
+	// relay is at fault, not the recipient.
+	return nil, &digest.SendError{Temporary: true, Channel: true, Code: replyCode(err), Reason: "smtp_connect", Err: err}
 }
 
 // dialFunc dials TCP, or TLS for implicit TLS, and remembers the socket.

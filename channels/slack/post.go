@@ -28,6 +28,24 @@ var transientAPIErrors = map[string]bool{
 	"request_timeout":     true,
 }
 
+// authAPIErrors are Slack API errors that say the bot token does not work:
+// a channel-level failure (every team posting by channel ID is held), never
+// the team's.
+var authAPIErrors = map[string]bool{
+	"not_authed":                true,
+	"invalid_auth":              true,
+	"token_revoked":             true,
+	"token_expired":             true,
+	"account_inactive":          true,
+	"no_permission":             true,
+	"missing_scope":             true,
+	"not_allowed_token_type":    true,
+	"team_access_not_granted":   true,
+	"org_login_required":        true,
+	"ekm_access_denied":         true,
+	"two_factor_setup_required": true,
+}
+
 // attempt posts p once and classifies the outcome; nil means accepted.
 // It returns the posted message's ts (none for a webhook).
 func (s *Sender) attempt(ctx context.Context, dest destination, p payload, thread string) (string, *digest.SendError) {
@@ -36,9 +54,18 @@ func (s *Sender) attempt(ctx context.Context, dest destination, p payload, threa
 	}
 	_, ts, err := s.api.PostMessageContext(ctx, dest.channel, p.options(thread)...)
 	if err != nil {
-		return "", classifyAPI(err)
+		return "", apiDown(classifyAPI(err))
 	}
 	return ts, nil
+}
+
+// apiDown marks a Web API failure channel-level when it says the token does
+// not work or Slack itself cannot be reached (no answer, or a 5xx).
+func apiDown(se *digest.SendError) *digest.SendError {
+	if authAPIErrors[se.Reason] || se.Reason == "transport" || se.Code >= 500 {
+		se.Channel, se.Temporary = true, true
+	}
+	return se
 }
 
 // classifyAPI sorts an error from slack-go's chat.postMessage.

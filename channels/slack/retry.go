@@ -18,7 +18,7 @@ func (s *Sender) deliver(ctx context.Context, dest destination, p payload, threa
 		if se == nil {
 			return ts, nil
 		}
-		if !se.Temporary || retry >= s.cfg.MaxRetries || ctx.Err() != nil {
+		if !se.Temporary || authAPIErrors[se.Reason] || retry >= s.cfg.MaxRetries || ctx.Err() != nil {
 			return "", se
 		}
 		if se := s.backOff(ctx, dest.key, retry+1, se); se != nil {

@@ -34,6 +34,9 @@ type destination struct {
 // continues with the first payload not yet posted (see resumeLog).
 func (s *Sender) Send(ctx context.Context, msg *digest.Message) error {
 	dest, payloads, err := s.prepare(msg)
+	if errors.Is(err, ErrNoToken) { // configuration, not the team's fault
+		return digest.Unavailable("no_token", err)
+	}
 	if err != nil {
 		return digest.Permanent(0, reasonInvalid, err)
 	}
@@ -108,4 +111,19 @@ func (s *Sender) resolve(d *digest.SlackDestination) (destination, error) {
 func webhookKey(u string) string {
 	sum := sha256.Sum256([]byte(u))
 	return "webhook:" + hex.EncodeToString(sum[:8])
+}
+
+// Check asks Slack whether the bot token works (auth.test): nil, or a
+// channel-level *digest.SendError. It is the probe that tells when a
+// missing Slack, or a revoked token, is back.
+func (s *Sender) Check(ctx context.Context) error {
+	if s.cfg.Token == "" {
+		return digest.Unavailable("no_token", ErrNoToken)
+	}
+	if _, err := s.api.AuthTestContext(ctx); err != nil {
+		se := apiDown(classifyAPI(err))
+		se.Channel, se.Temporary = true, true
+		return fmt.Errorf("slack: auth.test: %w", se)
+	}
+	return nil
 }

@@ -153,8 +153,34 @@ func TestServerErrors(t *testing.T) {
 	}
 }
 
+// A token Slack refuses, or none at all, is the channel's failure, not the
+// team's: channel-level (held, the team never marked failing), and not
+// retried within the send.
+func TestTokenErrorsAreChannelLevel(t *testing.T) {
+	for _, code := range []string{"invalid_auth", "token_revoked", "not_authed", "missing_scope", ""} {
+		t.Run("error "+code, func(t *testing.T) {
+			f := newFixture(t, apiError(code), func(c *slack.Config) {
+				if code == "" {
+					c.Token = ""
+				}
+			})
+			err := f.sender.Send(context.Background(), channelMsg("m1", "C1", textPayload("hi")))
+			if !digest.IsChannelDown(err) || !digest.IsTemporary(err) {
+				t.Errorf("got %v, want a channel-level temporary failure", err)
+			}
+			want := 1
+			if code == "" {
+				want = 0
+			}
+			if n := len(f.rec.requests()); n != want {
+				t.Errorf("%d requests, want %d (no retry)", n, want)
+			}
+		})
+	}
+}
+
 func TestPermanentAPIErrors(t *testing.T) {
-	for _, code := range []string{"channel_not_found", "not_in_channel", "invalid_auth", "is_archived", "missing_scope", "some_new_error"} {
+	for _, code := range []string{"channel_not_found", "not_in_channel", "is_archived", "some_new_error"} {
 		t.Run(code, func(t *testing.T) {
 			f := newFixture(t, apiError(code), nil)
 
@@ -427,7 +453,6 @@ func TestInvalidMessages(t *testing.T) {
 			wantIs: slack.ErrInvalidPayload, wantInErr: "text and blocks both empty"},
 		{name: "too many blocks", msg: channelMsg("m", "C1", `{"text":"a","blocks":[`+strings.Repeat(`{"type":"divider"},`, 50)+`{"type":"divider"}]}`),
 			wantIs: slack.ErrInvalidPayload, wantInErr: "at most 50"},
-		{name: "channel without token", msg: channelMsg("m", "C1", textPayload("a")), noToken: true, wantIs: slack.ErrNoToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

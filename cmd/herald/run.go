@@ -72,7 +72,7 @@ func dryRun(ctx context.Context, cfg *app.Config, dir string, stdout, stderr io.
 }
 
 func runOnce(ctx context.Context, cfg *app.Config, stdout, stderr io.Writer) error {
-	a, chans, err := openDispatcher(ctx, cfg, stderr)
+	a, chans, err := openDispatcher(ctx, cfg, stderr, (*app.App).OpenChannels)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func runOnce(ctx context.Context, cfg *app.Config, stdout, stderr io.Writer) err
 	st, err := r.RunOnce(ctx)
 	line.done()
 	a.RecordRun(ctx, a.Now(), st)
-	fmt.Fprintf(stdout, "dispatch: claimed %d, sent %d, no stories %d, skipped %d, retry later %d, failed %d\n",
-		st.Claimed, st.Sent, st.Empty, st.Skipped, st.Temporary, st.Permanent)
+	fmt.Fprintf(stdout, "dispatch: claimed %d, sent %d, no stories %d, skipped %d, retry later %d, failed %d, held %d\n",
+		st.Claimed, st.Sent, st.Empty, st.Skipped, st.Temporary, st.Permanent, st.Held)
 	return err
 }

@@ -29,7 +29,7 @@ pages, health, metrics) until SIGTERM, which lets in-flight sends finish.`,
 }
 
 func serve(ctx context.Context, cfg *app.Config, stderr io.Writer) error {
-	a, chans, err := openDispatcher(ctx, cfg, stderr)
+	a, chans, err := openDispatcher(ctx, cfg, stderr, (*app.App).OpenServeChannels)
 	if err != nil {
 		return err
 	}
@@ -40,15 +40,19 @@ func serve(ctx context.Context, cfg *app.Config, stderr io.Writer) error {
 
 // openDispatcher opens what sending needs: the stores and the channels.
 // Links in messages are signed, so the secret must be set.
-func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer) (*app.App, *app.Channels, error) {
+func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer,
+	open func(*app.App, context.Context) (*app.Channels, error)) (*app.App, *app.Channels, error) {
 	if cfg.Secret == "" {
 		return nil, nil, app.ErrNoSecret
+	}
+	if err := cfg.CheckSecrets(); err != nil {
+		return nil, nil, err
 	}
 	a, err := openApp(ctx, cfg, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
-	chans, err := a.OpenChannels(ctx)
+	chans, err := open(a, ctx)
 	if err != nil {
 		a.Close()
 		return nil, nil, err
@@ -81,7 +85,7 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 			a.RecordRun(ctx, a.Now(), st)
 			return st, err
 		},
-		Metrics: metrics, BounceThreshold: a.Cfg.BounceThreshold,
+		Metrics: metrics, Health: a.Health, BounceThreshold: a.Cfg.BounceThreshold,
 		Now: a.Now, Logger: a.Logger,
 	}
 	if email != nil { // no email channel: no sign-up page, no "confirm" in the API

@@ -18,6 +18,6 @@ func newSubscribersCmd(cfg *app.Config) *cobra.Command {
 		RunE: group,
 	}
 	cmd.AddCommand(newAddCmd(cfg, kind), newFollowCmd(cfg, kind, "follow"), newFollowCmd(cfg, kind, "unfollow"),
-		newListCmd(cfg, kind), newRemoveCmd(cfg, kind), newImportCmd(cfg))
+		newListCmd(cfg, kind), newRemoveCmd(cfg, kind), newResumeCmd(cfg, kind), newImportCmd(cfg))
 	return cmd
 }

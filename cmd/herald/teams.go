@@ -19,6 +19,6 @@ func newTeamsCmd(cfg *app.Config) *cobra.Command {
 		RunE: group,
 	}
 	cmd.AddCommand(newAddCmd(cfg, kind), newFollowCmd(cfg, kind, "follow"), newFollowCmd(cfg, kind, "unfollow"),
-		newListCmd(cfg, kind), newRemoveCmd(cfg, kind))
+		newListCmd(cfg, kind), newRemoveCmd(cfg, kind), newResumeCmd(cfg, kind))
 	return cmd
 }

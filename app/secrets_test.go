@@ -1,0 +1,38 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	"herald/app"
+)
+
+// Weak secrets are refused naming the variable; env values are trimmed as
+// _FILE values are, so a trailing space does not silently lock the API.
+func TestWeakSecretsRefused(t *testing.T) {
+	tests := []struct {
+		name, secret, token, want string
+	}{
+		{"short secret", "a", "", "HERALD_SECRET"},
+		{"short token", strings.Repeat("k", 32), "x", "HERALD_API_TOKEN"},
+		{"both fine", strings.Repeat("k", 32), strings.Repeat("t", 24), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := app.DefaultConfig()
+			cfg.Secret, cfg.APIToken = tt.secret, tt.token
+			err := cfg.CheckSecrets()
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("CheckSecrets: %v, want an error naming %q", err, tt.want)
+			}
+		})
+	}
+	cfg := app.DefaultConfig()
+	env := map[string]string{"HERALD_API_TOKEN": "tok-0123456789abcdef01234 \n"}
+	if err := cfg.LoadEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.APIToken != "tok-0123456789abcdef01234" {
+		t.Errorf("API token %q, want it trimmed", cfg.APIToken)
+	}
+}
