@@ -194,6 +194,13 @@ func (r *Runner) acquire(ctx context.Context, ids []string, token string, now ti
 				r.Logger.Warn("drop due entry", slog.String("subscriber", ids[i]), slog.Any("error", err))
 			}
 		case errors.Is(err, subscribers.ErrBusy):
+		case errors.Is(err, subscribers.ErrNotDurable):
+			// The lease may be lost in a failover: send nothing now, and put
+			// the subscriber back in line rather than behind its lease.
+			r.Logger.Warn("lease not confirmed by the replicas", slog.String("subscriber", ids[i]), slog.Any("error", err))
+			if err := r.Subscribers.Resync(ctx, ids[i], now.Add(r.Settle)); err != nil {
+				r.Logger.Warn("requeue", slog.String("subscriber", ids[i]), slog.Any("error", err))
+			}
 		case err != nil:
 			r.Logger.Warn("acquire failed", slog.String("subscriber", ids[i]), slog.Any("error", err))
 		default:

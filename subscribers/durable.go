@@ -132,7 +132,9 @@ func (st *Store) syncMaster(ctx context.Context, addr string, g *masterGroup) er
 	return nil
 }
 
-// want is how many replicas to wait for on the master at addr.
+// want is how many replicas to wait for on the master at addr. The
+// cluster's view is re-read when older than topologyAge or when addr is not
+// a master in it (a replica just promoted).
 func (w *waiter) want(ctx context.Context, addr string) int {
 	cc, ok := w.rdb.(*redis.ClusterClient)
 	if !ok {
@@ -140,16 +142,37 @@ func (w *waiter) want(ctx context.Context, addr string) int {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.replicas == nil || time.Since(w.readAt) > topologyAge {
-		if nodes, err := cc.ClusterNodes(ctx).Result(); err == nil {
-			w.replicas, w.readAt = replicaCounts(nodes), time.Now()
+	n, known := w.replicas[addr]
+	if !known || time.Since(w.readAt) > topologyAge {
+		if counts := clusterReplicas(ctx, cc); counts != nil {
+			w.replicas, w.readAt = counts, time.Now()
+			n, known = counts[addr], true
 		}
 	}
-	n, known := w.replicas[addr]
 	if !known {
-		return w.n // not read yet: wait as configured
+		return w.n // the cluster could not be read: wait as configured
 	}
 	return min(w.n, n)
+}
+
+// clusterReplicas reads CLUSTER NODES from the first master that answers
+// (a random node may be the one that just died); nil when none does.
+func clusterReplicas(ctx context.Context, cc *redis.ClusterClient) map[string]int {
+	var mu sync.Mutex
+	var counts map[string]int
+	_ = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		nodes, err := node.ClusterNodes(ctx).Result()
+		if err != nil {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if counts == nil {
+			counts = replicaCounts(nodes)
+		}
+		return nil
+	})
+	return counts
 }
 
 // replicaCounts reads CLUSTER NODES: for each master's address, how many

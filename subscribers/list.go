@@ -27,6 +27,9 @@ func (st *Store) List(ctx context.Context, after string, limit int) (subs []*Sub
 		return nil, "", fmt.Errorf("subscribers: list: %w", err)
 	}
 	ids, cur, err := st.scanIDs(ctx, cur, limit)
+	if err == nil {
+		cur, err = st.skipEmpty(ctx, cur)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("subscribers: list: %w", err)
 	}
@@ -97,6 +100,32 @@ func (st *Store) scanIDs(ctx context.Context, cur listCursor, n int) ([]string, 
 		}
 	}
 	return ids, cur, nil
+}
+
+// skipEmpty moves a cursor that stands at the start of a shard past the
+// shards that are empty, so a listing that took the last subscriber ends
+// there rather than with an empty page.
+func (st *Store) skipEmpty(ctx context.Context, cur listCursor) (listCursor, error) {
+	if cur.shard >= st.shards || cur.scan != 0 || cur.skip != 0 {
+		return cur, nil
+	}
+	cards := make([]*redis.IntCmd, st.shards-cur.shard)
+	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i := range cards {
+			cards[i] = p.ZCard(ctx, st.shardKey("due", cur.shard+i))
+		}
+		return nil
+	})
+	if err != nil {
+		return cur, err
+	}
+	for _, c := range cards {
+		if c.Val() > 0 {
+			return cur, nil
+		}
+		cur.shard++
+	}
+	return cur, nil
 }
 
 // members takes the members of a flat ZSCAN reply (member, score, …).

@@ -30,11 +30,11 @@ func TestServeWiring(t *testing.T) {
 	bin := buildHerald(t, tmp)
 	rdb, prefix := redistest.Client(t)
 	outbox := filepath.Join(tmp, "outbox")
-	const token = "wiring-token"
+	const token = "wiring-token-0123456789abcdef"
 	base := startHerald(t, bin, tmp, map[string]string{
 		"HERALD_REDIS_URL":    redistest.URL(t),
 		"HERALD_REDIS_PREFIX": prefix,
-		"HERALD_SECRET":       "wiring-secret-0123456789abcdef",
+		"HERALD_SECRET":       "wiring-secret-0123456789abcdef-0123456789",
 		"HERALD_API_TOKEN":    token,
 		"HERALD_OUTBOX":       outbox,
 	})
