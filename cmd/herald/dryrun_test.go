@@ -82,7 +82,7 @@ func seedDue(t *testing.T, rdb redis.UniversalClient, prefix string, base []stri
 // byte-identical; the real run after them still sends every message.
 func TestDryRunChangesNothing(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	base := []string{"--redis-url", "redis://" + redistest.Addr(t) + "/0", "--redis-prefix", prefix, "--secret", "s"}
+	base := []string{"--redis-url", "redis://" + redistest.Addr(t) + "/0", "--redis-prefix", prefix, "--secret", testSecret}
 	n := seedDue(t, rdb, prefix, base)
 	before := dumpKeys(t, rdb, prefix)
 
@@ -116,7 +116,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 // run --once last ran.
 func TestStatusCountsEmptyAndRunOnce(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	base := []string{"--redis-url", "redis://" + redistest.Addr(t) + "/0", "--redis-prefix", prefix, "--secret", "s"}
+	base := []string{"--redis-url", "redis://" + redistest.Addr(t) + "/0", "--redis-prefix", prefix, "--secret", testSecret}
 	for _, email := range []string{"e1@example.com", "e2@example.com", "e3@example.com"} {
 		if out, err := runCLI(t, append([]string{"subscribers", "add", "--email", email, "--topics", "nothing-here"}, base...)...); err != nil {
 			t.Fatalf("add: %v\n%s", err, out)
