@@ -2,7 +2,6 @@ package subscribers
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,23 +66,13 @@ func encodeFields(s *Subscriber) []any {
 		"next_due", msField(s.NextDue), "bounces", intField(s.Bounces), "last_error", s.LastError)
 }
 
-// topicsField reads the topics field.
-func topicsField(v string) []string {
-	if v == "" {
-		return []string{}
-	}
-	topics := strings.Split(v, ",")
-	slices.Sort(topics)
-	return topics
-}
-
 func decodeSubscriber(id string, h map[string]string) (*Subscriber, error) {
 	var d decoder
 	s := &Subscriber{
 		ID: id, Kind: Kind(h["kind"]), Email: h["email"], Name: h["name"],
 		SlackChannel: h["slack_channel"], WebhookURL: h["webhook_url"],
 		TimeZone: h["time_zone"], Schedule: h["schedule"], Status: Status(h["status"]),
-		MaxStories: int(d.int(h, "max_stories")), Topics: topicsField(h["topics"]),
+		MaxStories: int(d.int(h, "max_stories")), Topics: topicsOf(h),
 		CreatedAt: d.time(h, "created_at"), Cursor: d.time(h, "cursor"),
 		NextDue: d.time(h, "next_due"), Bounces: int(d.int(h, "bounces")),
 		LastError: h["last_error"], Attempts: int(d.int(h, "attempts")),

@@ -170,18 +170,18 @@ func (st *Store) followerPage(ctx context.Context, ids []string, fn func([]Follo
 // existing subscriber's topics field, keeping at most ARGV[2]. Replies {0}
 // when the subscriber is missing, {-1} when the follows would exceed the
 // limit, else {1, schedule, the topics actually added or removed}.
-var followScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'status', 'topics', 'schedule')
+var followScript = redis.NewScript(topicsLua + `
+local f = redis.call('HMGET', KEYS[1], 'status', 'schedule')
 if not f[1] then return {0} end
-local have, list = {}, {}
-for t in string.gmatch(f[2] or '', '[^,]+') do have[t] = true; list[#list + 1] = t end
+local have, list = {}, getTopics(KEYS[1])
+for _, t in ipairs(list) do have[t] = true end
 local changed = {}
 for i = 3, #ARGV do
   local t = ARGV[i]
   if ARGV[1] == 'follow' and not have[t] then have[t] = true; list[#list + 1] = t; changed[#changed + 1] = t end
   if ARGV[1] == 'unfollow' and have[t] then have[t] = nil; changed[#changed + 1] = t end
 end
-if #changed == 0 then return {1, f[3] or '', changed} end
+if #changed == 0 then return {1, f[2] or '', changed} end
 if ARGV[1] == 'unfollow' then
   local kept = {}
   for _, t in ipairs(list) do if have[t] then kept[#kept + 1] = t end end
@@ -189,7 +189,6 @@ if ARGV[1] == 'unfollow' then
 end
 if #list > tonumber(ARGV[2]) then return {-1} end
 table.sort(list)
-if #list == 0 then redis.call('HDEL', KEYS[1], 'topics')
-else redis.call('HSET', KEYS[1], 'topics', table.concat(list, ',')) end
-return {1, f[3] or '', changed}
+setTopics(KEYS[1], list)
+return {1, f[2] or '', changed}
 `)

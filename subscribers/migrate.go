@@ -188,13 +188,13 @@ func toAny(ss []string) []any {
 // migrateScript: KEYS sub hash, its version 1 topic set. Moves the topics
 // into the hash, drops the id field and empty fields. Replies 0 when the
 // hash is missing.
-var migrateScript = redis.NewScript(`
+var migrateScript = redis.NewScript(topicsLua + `
 local h = redis.call('HGETALL', KEYS[1])
 if #h == 0 then return 0 end
 local topics = redis.call('SMEMBERS', KEYS[2])
 if #topics > 0 then
   table.sort(topics)
-  redis.call('HSET', KEYS[1], 'topics', table.concat(topics, ','))
+  setTopics(KEYS[1], topics)
 end
 redis.call('DEL', KEYS[2])
 redis.call('HDEL', KEYS[1], 'id')

@@ -334,13 +334,15 @@ func diffSorted(a, b []string) (added, removed []string) {
 
 // writeScript writes a subscriber's hash. ARGV: mode ("create": only when
 // the hash is absent; "update": only when present), then field-value pairs;
-// a pair with an empty value deletes the field. Returns 1 when written, 0
-// otherwise.
-var writeScript = redis.NewScript(`
+// a pair with an empty value deletes the field, and "topics" (the follows,
+// comma-separated) is written in chunks (see topicsLua). Returns 1 when
+// written, 0 otherwise.
+var writeScript = redis.NewScript(topicsLua + `
 local exists = redis.call('EXISTS', KEYS[1]) == 1
 if (ARGV[1] == 'create') == exists then return 0 end
 for i = 2, #ARGV, 2 do
-  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
+  if ARGV[i] == 'topics' then setTopics(KEYS[1], splitTopics(ARGV[i + 1]))
+  elseif ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
   else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
 return 1
