@@ -28,9 +28,15 @@ type Completion struct {
 	Log     string
 }
 
-// LogCap is how many entries a subscriber's own delivery log keeps: more
-// than a week of hourly digests.
-const LogCap = 200
+// LogCap is how many entries a subscriber's own delivery log keeps at most:
+// more than a week of hourly digests. LogAge is how long it keeps them: a
+// week and a day, so "what did X get this week" is answered for every
+// schedule, and a daily reader's log stays at about eight entries (some
+// 800 bytes) instead of growing to LogCap.
+const (
+	LogCap = 200
+	LogAge = 8 * 24 * time.Hour
+)
 
 // AcquireMany leases each of ids to token until now+lease, as Acquire does,
 // with one pipelined round trip. subs[i] and errs[i] are what Acquire would
@@ -90,7 +96,7 @@ func (st *Store) CompleteMany(ctx context.Context, cs []Completion) []error {
 	calls := make([]scriptCall, len(cs))
 	for i, c := range cs {
 		calls[i] = scriptCall{Keys: []string{st.subKey(c.ID), st.logKey(c.ID)},
-			Args: []any{c.Token, msOf(c.Cursor), msOf(c.NextDue), c.Log, LogCap}}
+			Args: []any{c.Token, msOf(c.Cursor), msOf(c.NextDue), c.Log, LogCap, msOf(c.Cursor.Add(-LogAge))}}
 	}
 	cmds := st.evalMany(ctx, completeScript, calls)
 	moves := map[string]*dueMove{}

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"herald/internal/redistest"
+	"herald/internal/settable"
 	"herald/subscribers"
 )
 
@@ -75,5 +79,32 @@ func TestCompleteMany(t *testing.T) {
 	}
 	if err := st.Complete(ctx, a.ID, "tok", now, next); !errors.Is(err, subscribers.ErrLeaseLost) {
 		t.Errorf("Complete after CompleteMany = %v, want ErrLeaseLost", err)
+	}
+}
+
+// The subscriber's own log keeps LogAge of history, not LogCap entries of
+// a daily reader's whole past: a month of daily digests leaves eight.
+func TestCompleteManyTrimsTheLogByAge(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	st := subscribers.NewStore(rdb, prefix, settable.New(t0).Now)
+	ctx := context.Background()
+	a := mustAdd(t, st, &subscribers.Subscriber{Email: "a@example.com"})
+	at := due0
+	for day := range 30 {
+		at = due0.Add(time.Duration(day) * 24 * time.Hour)
+		mustAcquire(t, st, a.ID, "tok", at)
+		entry := strconv.FormatInt(at.UnixMilli(), 10) + "\tsent\temail"
+		errs := st.CompleteMany(ctx, []subscribers.Completion{{ID: a.ID, Token: "tok", Cursor: at, NextDue: at.Add(24 * time.Hour), Log: entry}})
+		if errs[0] != nil {
+			t.Fatal(errs[0])
+		}
+	}
+	log, err := rdb.LRange(ctx, subscribers.LogKey(prefix, a.ID), 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldest := at.Add(-subscribers.LogAge)
+	if len(log) != 9 || !strings.HasPrefix(log[len(log)-1], strconv.FormatInt(oldest.UnixMilli(), 10)) {
+		t.Errorf("log after 30 daily digests: %d entries, oldest %q; want 9, the oldest at %v", len(log), log[len(log)-1], oldest)
 	}
 }

@@ -137,7 +137,7 @@ func acquired(id string, reply []any) (*Subscriber, error) {
 // sooner. It fails with ErrLeaseLost when token no longer holds the lease.
 func (st *Store) Complete(ctx context.Context, id, token string, cursor, nextDue time.Time) error {
 	return st.finish(ctx, "complete", completeScript, id, token,
-		[]any{token, msOf(cursor), msOf(nextDue), "", 0})
+		[]any{token, msOf(cursor), msOf(nextDue), "", 0, 0})
 }
 
 // Release ends token's lease after a temporary failure: the cursor stays,
@@ -375,9 +375,11 @@ local status = f[2] or ''
 `
 
 // completeScript: KEYS sub hash, its log; ARGV token, cursor ms, next due
-// ms (0 none), a delivery-log entry ("" none), the log's length cap. The
-// log entry goes in with the cursor move, in one script, so the
-// subscriber's log says what its cursor says.
+// ms (0 none), a delivery-log entry ("" none), the log's length cap, the
+// time (ms) before which entries are dropped. The log entry goes in with
+// the cursor move, in one script, so the subscriber's log says what its
+// cursor says. An entry starts with its time in ms; a few of the oldest
+// are dropped a call, so a backlog drains over the next digests.
 var completeScript = redis.NewScript(leaseCheck + `
 local due = ARGV[3]
 local marked = f[3] or '0'
@@ -389,6 +391,12 @@ redis.call('HDEL', KEYS[1], 'bounces', 'last_error', 'attempts')
 if ARGV[4] ~= '' then
   redis.call('LPUSH', KEYS[2], ARGV[4])
   redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+  for _ = 1, 4 do
+    local last = redis.call('LINDEX', KEYS[2], -1)
+    local at = last and tonumber(string.match(last, '^%d+'))
+    if not at or at >= tonumber(ARGV[6]) then break end
+    redis.call('RPOP', KEYS[2])
+  end
 end
 return {2, status, due}
 `)
