@@ -224,7 +224,7 @@ func (f *fragments) cloneHTML(h *htmltemplate.Template) (skel, render *htmltempl
 		}
 		funcs := htmltemplate.FuncMap{}
 		for p := range nMarks {
-			funcs[partFunc(p)] = func(v StoryView) htmltemplate.HTML { return htmltemplate.HTML(f.mark(p, v)) }
+			funcs[partFunc(p)] = func(v *StoryView) htmltemplate.HTML { return htmltemplate.HTML(f.mark(p, v)) }
 		}
 		out[i].Funcs(funcs)
 		for p, spec := range parts {
@@ -247,7 +247,7 @@ func (f *fragments) cloneText(t *texttemplate.Template) (skel, render *texttempl
 		}
 		funcs := texttemplate.FuncMap{}
 		for p := range nMarks {
-			funcs[partFunc(p)] = func(v StoryView) string { return f.mark(p, v) }
+			funcs[partFunc(p)] = func(v *StoryView) string { return f.mark(p, v) }
 		}
 		out[i].Funcs(funcs)
 		for p, spec := range parts {
@@ -304,7 +304,7 @@ func (f *fragments) skeleton(set executor, ok bool) ([]segment, error) {
 		return nil, nil
 	}
 	var b bytes.Buffer
-	if err := set.ExecuteTemplate(&b, storyName, StoryView{}); err != nil {
+	if err := set.ExecuteTemplate(&b, storyName, &StoryView{}); err != nil {
 		return nil, fmt.Errorf("templates: story skeleton: %w", err)
 	}
 	var segs []segment
@@ -349,12 +349,12 @@ func (f *fragments) redefineStory(hc *htmltemplate.Template, tc *texttemplate.Te
 
 // mark is what the clones print for mark p (a part, or a whole story) of
 // v: its marker, or the part itself for a story past the markers.
-func (f *fragments) mark(p partID, v StoryView) string {
+func (f *fragments) mark(p partID, v *StoryView) string {
 	if v.slot < len(f.markers[p]) {
 		return f.markers[p][v.slot]
 	}
 	if p >= nParts {
-		return string(f.appendStory(nil, p, &v))
+		return string(f.appendStory(nil, p, v))
 	}
 	return v.parts[p]
 }
