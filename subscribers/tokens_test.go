@@ -192,7 +192,7 @@ func TestTokenForSubscriberWithoutNonce(t *testing.T) {
 	ctx := context.Background()
 	keys := keyring.New(testKey)
 	sub := mustAdd(t, st, &subscribers.Subscriber{ID: "before", Email: "before@example.com"})
-	if err := rdb.HDel(ctx, prefix+"sub:{before}", "nonce").Err(); err != nil { // as Add wrote it before nonces
+	if err := rdb.HDel(ctx, prefix+"sub:{before}", "n").Err(); err != nil { // as Add wrote it before nonces
 		t.Fatal(err)
 	}
 	legacy := legacyToken(testKey, "before", t0.Add(time.Hour))
