@@ -52,3 +52,13 @@ func TestWebTokenKeyRotation(t *testing.T) {
 		t.Errorf("signed by an unknown key: %v, want ErrTokenInvalid", err)
 	}
 }
+
+// A web version link from before nonces and key IDs still opens.
+func TestWebTokenFromBeforeKeyIDs(t *testing.T) {
+	payload := `{"s":"sub-1","a":"2026-11-29T07:00:00Z","b":"2026-11-29T08:00:00Z","t":["japan"],"e":1893456000}`
+	tok := b64(payload) + "." + b64(string(macOf(previousKey, "herald-web-version-v1\n", payload)))
+	ref, err := subscribers.VerifyWebToken(keyring.New(testKey, previousKey), tok, time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC))
+	if err != nil || ref.TokenRef() != (subscribers.TokenRef{Sub: "sub-1"}) || !slices.Equal(ref.Topics, []string{"japan"}) {
+		t.Fatalf("VerifyWebToken = %+v, %v", ref, err)
+	}
+}
