@@ -12,6 +12,7 @@ import (
 
 	"herald/digest"
 	"herald/internal/health"
+	"herald/internal/keyring"
 	"herald/internal/redisstate"
 	"herald/stories"
 	"herald/subscribers"
@@ -35,6 +36,9 @@ type App struct {
 	Health *health.Registry
 	// RelayBackoff paces the probes of a relay (or Slack) that is down.
 	RelayBackoff health.Backoff
+	// Keys sign reader links (Cfg.Secret) and check them (with
+	// Cfg.SecretPrevious too).
+	Keys *keyring.Ring
 
 	ownRDB bool
 }
@@ -57,7 +61,8 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, RDB: opts.RDB, Now: opts.Now, Logger: opts.Logger}
+	a := &App{Cfg: cfg, RDB: opts.RDB, Now: opts.Now, Logger: opts.Logger,
+		Keys: keyring.New([]byte(cfg.Secret), cfg.PreviousSecrets()...)}
 	if a.Now == nil {
 		a.Now = time.Now
 	}
@@ -114,11 +119,10 @@ const linkLifetime = 365 * 24 * time.Hour
 func (a *App) Links(sub *subscribers.Subscriber) digest.Links {
 	base := strings.TrimRight(a.Cfg.BaseURL, "/")
 	exp := a.Now().Add(linkLifetime)
-	secret := []byte(a.Cfg.Secret)
 	l := digest.Links{
 		Site:        a.Cfg.SiteURL,
-		Unsubscribe: base + "/u/" + subscribers.SignToken(secret, sub.ID, "unsubscribe", exp),
-		Preferences: base + "/p/" + subscribers.SignToken(secret, sub.ID, "preferences", exp),
+		Unsubscribe: base + "/u/" + subscribers.SignToken(a.Keys, sub, subscribers.ActionUnsubscribe, exp),
+		Preferences: base + "/p/" + subscribers.SignToken(a.Keys, sub, subscribers.ActionPreferences, exp),
 	}
 	if a.Cfg.UnsubMailto != "" {
 		l.Mailto = "mailto:" + a.Cfg.UnsubMailto + "?subject=unsubscribe%20" + sub.ID

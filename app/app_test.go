@@ -158,8 +158,8 @@ func TestEmailDigestHeadersOnTheWire(t *testing.T) {
 		t.Errorf("HTML part lacks the seed story's sources:\n%s", parts[1].body)
 	}
 	token := strings.TrimSuffix(strings.SplitN(strings.SplitN(lu, "/u/", 2)[1], ">", 2)[0], "")
-	if id, err := subscribers.VerifyToken([]byte("test-secret"), token, "unsubscribe", h.clock.Now()); err != nil || id != sub.ID {
-		t.Errorf("unsubscribe token names %q (%v), want %s", id, err, sub.ID)
+	if ref, err := subscribers.VerifyToken(h.app.Keys, token, "unsubscribe", h.clock.Now()); err != nil || !ref.Names(sub) || sub.Nonce == "" {
+		t.Errorf("unsubscribe token names %+v (%v), want %s with nonce %q", ref, err, sub.ID, sub.Nonce)
 	}
 }
 

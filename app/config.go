@@ -39,6 +39,10 @@ type Config struct {
 	Outbox       string // when set, write messages here instead of sending
 	UnsubMailto  string // mailto address for List-Unsubscribe, "" for none
 
+	// SecretPrevious (secret) is a comma-separated list of former Secrets,
+	// still accepted on links and forms, never used to sign: key rotation.
+	SecretPrevious string
+
 	Tick            string
 	Workers         int
 	BatchSize       int
@@ -128,6 +132,7 @@ func (c *Config) settings() []setting {
 		{name: "site-url", usage: "the news site's URL", str: &c.SiteURL},
 		{name: "api-token", usage: "bearer token of the admin API", str: &c.APIToken, secret: true},
 		{name: "secret", usage: "HMAC key for signed reader links", str: &c.Secret, secret: true},
+		{name: "secret-previous", usage: "former HMAC keys, comma-separated: links and forms they signed are still accepted, nothing new is signed with them (key rotation)", str: &c.SecretPrevious, secret: true},
 		{name: "templates", usage: "directory of template overrides", str: &c.TemplatesDir},
 		{name: "outbox", usage: "the outbox channel: deliver to files in this directory instead of SMTP and Slack; it consumes each window as a send does (to look without consuming: run --once --dry-run)", str: &c.Outbox},
 		{name: "unsubscribe-mailto", usage: "mailto address for List-Unsubscribe (empty: none)", str: &c.UnsubMailto},
@@ -272,17 +277,34 @@ const (
 )
 
 // CheckSecrets refuses secrets too short to resist guessing, naming the
-// variable: HERALD_SECRET under 32 bytes, HERALD_API_TOKEN (when set)
-// under 24 characters.
+// variable: HERALD_SECRET and each key of HERALD_SECRET_PREVIOUS under 32
+// bytes, HERALD_API_TOKEN (when set) under 24 characters.
 func (c *Config) CheckSecrets() error {
 	var errs []error
 	if c.Secret != "" && len(c.Secret) < MinSecretBytes {
 		errs = append(errs, fmt.Errorf("config: HERALD_SECRET is %d bytes, need at least %d: use a long random value, e.g. 'openssl rand -hex 32'", len(c.Secret), MinSecretBytes))
 	}
+	for i, s := range c.PreviousSecrets() {
+		if len(s) < MinSecretBytes {
+			errs = append(errs, fmt.Errorf("config: HERALD_SECRET_PREVIOUS: key %d of the list is %d bytes, need at least %d: every previous key was once a HERALD_SECRET", i+1, len(s), MinSecretBytes))
+		}
+	}
 	if c.APIToken != "" && len([]rune(c.APIToken)) < MinAPITokenChars {
 		errs = append(errs, fmt.Errorf("config: HERALD_API_TOKEN is %d characters, need at least %d: e.g. 'openssl rand -hex 24'", len([]rune(c.APIToken)), MinAPITokenChars))
 	}
 	return errors.Join(errs...)
+}
+
+// PreviousSecrets are the keys of SecretPrevious, each trimmed, empty ones
+// left out.
+func (c *Config) PreviousSecrets() [][]byte {
+	var keys [][]byte
+	for _, s := range strings.Split(c.SecretPrevious, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			keys = append(keys, []byte(s))
+		}
+	}
+	return keys
 }
 
 // FromAddress is the parsed From.

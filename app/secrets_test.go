@@ -1,6 +1,9 @@
 package app_test
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,16 +14,18 @@ import (
 // _FILE values are, so a trailing space does not silently lock the API.
 func TestWeakSecretsRefused(t *testing.T) {
 	tests := []struct {
-		name, secret, token, want string
+		name, secret, token, previous, want string
 	}{
-		{"short secret", "a", "", "HERALD_SECRET"},
-		{"short token", strings.Repeat("k", 32), "x", "HERALD_API_TOKEN"},
-		{"both fine", strings.Repeat("k", 32), strings.Repeat("t", 24), ""},
+		{"short secret", "a", "", "", "HERALD_SECRET"},
+		{"short previous secret", strings.Repeat("k", 32), "", strings.Repeat("p", 32) + ", short", "HERALD_SECRET_PREVIOUS: key 2"},
+		{"previous secrets fine", strings.Repeat("k", 32), "", strings.Repeat("p", 32) + "," + strings.Repeat("q", 32), ""},
+		{"short token", strings.Repeat("k", 32), "x", "", "HERALD_API_TOKEN"},
+		{"both fine", strings.Repeat("k", 32), strings.Repeat("t", 24), "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := app.DefaultConfig()
-			cfg.Secret, cfg.APIToken = tt.secret, tt.token
+			cfg.Secret, cfg.APIToken, cfg.SecretPrevious = tt.secret, tt.token, tt.previous
 			err := cfg.CheckSecrets()
 			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
 				t.Errorf("CheckSecrets: %v, want an error naming %q", err, tt.want)
@@ -34,5 +39,24 @@ func TestWeakSecretsRefused(t *testing.T) {
 	}
 	if cfg.APIToken != "tok-0123456789abcdef01234" {
 		t.Errorf("API token %q, want it trimmed", cfg.APIToken)
+	}
+}
+
+// HERALD_SECRET_PREVIOUS is a secret: it may come from a _FILE, and its
+// comma-separated keys are trimmed.
+func TestPreviousSecretsFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "previous")
+	if err := os.WriteFile(path, []byte(" old-key-one-0123456789abcdef0123 ,old-key-two-0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := app.DefaultConfig()
+	env := map[string]string{"HERALD_SECRET_PREVIOUS_FILE": path}
+	if err := cfg.LoadEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.PreviousSecrets()
+	want := [][]byte{[]byte("old-key-one-0123456789abcdef0123"), []byte("old-key-two-0123456789abcdef0123")}
+	if !slices.EqualFunc(got, want, func(a, b []byte) bool { return string(a) == string(b) }) {
+		t.Errorf("PreviousSecrets = %q, want %q", got, want)
 	}
 }

@@ -19,8 +19,8 @@ func (a *App) WebLink(d *digest.Digest) string {
 	if sub == nil || a.Cfg.BaseURL == "" || d.Window.End.IsZero() {
 		return ""
 	}
-	ref := subscribers.WebRef{Sub: sub.ID, Start: d.Window.Start, End: d.Window.End, Topics: sub.Topics, Max: sub.MaxStories}
-	tok := subscribers.SignWebToken([]byte(a.Cfg.Secret), ref, a.Now().Add(linkLifetime))
+	ref := subscribers.WebRef{Sub: sub.ID, Nonce: sub.Nonce, Start: d.Window.Start, End: d.Window.End, Topics: sub.Topics, Max: sub.MaxStories}
+	tok := subscribers.SignWebToken(a.Keys, ref, a.Now().Add(linkLifetime))
 	return strings.TrimRight(a.Cfg.BaseURL, "/") + "/m/" + tok
 }
 
@@ -30,7 +30,7 @@ func (a *App) WebLink(d *digest.Digest) string {
 // window's stories are no longer retained, and with the token errors of
 // subscribers.VerifyWebToken.
 func (a *App) WebVersion(ctx context.Context, token string) ([]byte, error) {
-	ref, err := subscribers.VerifyWebToken([]byte(a.Cfg.Secret), token, a.Now())
+	ref, err := subscribers.VerifyWebToken(a.Keys, token, a.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -56,12 +56,14 @@ func (a *App) WebVersion(ctx context.Context, token string) ([]byte, error) {
 
 // webReader is the subscriber as the message saw them: their topics and
 // window from the token, every story of it, their name and zone from the
-// store (or none, once they are gone).
+// store (or none, once they are gone or their ID belongs to a subscriber
+// created since: the page never shows that one's details, and its links,
+// signed with the token's nonce, do not work on them).
 func (a *App) webReader(ctx context.Context, ref subscribers.WebRef) (*subscribers.Subscriber, error) {
-	sub, err := a.Subs.Get(ctx, ref.Sub)
+	sub, err := a.Subs.GetByToken(ctx, ref.TokenRef())
 	switch {
 	case errors.Is(err, subscribers.ErrNotFound):
-		sub = &subscribers.Subscriber{ID: ref.Sub}
+		sub = &subscribers.Subscriber{ID: ref.Sub, Nonce: ref.Nonce}
 	case err != nil:
 		return nil, fmt.Errorf("web version: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"herald/app"
 	"herald/internal/redistest"
+	"herald/subscribers"
 	"herald/web"
 )
 
@@ -85,6 +86,45 @@ func TestWebVersionGathersTheSentDigestAgain(t *testing.T) {
 	}
 	if _, err := h.app.WebVersion(context.Background(), token+"x"); err == nil {
 		t.Errorf("a tampered token renders a page")
+	}
+}
+
+// TestWebVersionOfARecreatedSubscriber: a message's web version link
+// outlives its subscriber but shows nothing of a new one given the same ID.
+func TestWebVersionOfARecreatedSubscriber(t *testing.T) {
+	h := newHarness(t)
+	old := h.reader("jiwoo@example.com")
+	h.clock.Set(h.clock.Now().Add(time.Hour))
+	h.seedStory()
+	if st := h.dispatchAt(time.Date(2026, 11, 28, 22, 0, 5, 0, time.UTC)); st.Sent != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	token := strings.TrimPrefix(webLinkRE.FindStringSubmatch(htmlPart(t, h.smtp.Messages()[0].Data))[1], "https://herald.example.com/m/")
+	ctx := context.Background()
+	if err := h.app.Subs.Remove(ctx, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	next := &subscribers.Subscriber{ID: old.ID, Email: "someone.else@example.com", Name: "Someone Else", TimeZone: "Europe/Paris"}
+	if err := h.app.Subs.Add(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	page, err := h.app.WebVersion(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(page), "Someone Else") || strings.Contains(string(page), "someone.else") {
+		t.Error("the old message's web version shows the new subscriber")
+	}
+	unsub := regexp.MustCompile(`https://herald\.example\.com/u/([^"]+)"`).FindStringSubmatch(string(page))
+	if unsub == nil {
+		t.Fatal("the web version has no unsubscribe link")
+	}
+	ref, err := subscribers.VerifyToken(h.app.Keys, unsub[1], subscribers.ActionUnsubscribe, h.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.app.Subs.GetByToken(ctx, ref); !errors.Is(err, subscribers.ErrNotFound) {
+		t.Errorf("its unsubscribe link acts on the new subscriber: %v", err)
 	}
 }
 

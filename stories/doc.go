@@ -9,12 +9,17 @@
 //
 //   - All text must be valid UTF-8 and may not contain NUL.
 //   - Single-line fields (id, url, headline, analysis heading, source outlet
-//     and url, question, topic slug and name) reject CR, LF, U+2028/U+2029
-//     and every other control character, so they are safe to put in a mail
-//     header or a Slack field.
+//     and url, question, topic slug and name) reject CR, LF, U+2028/U+2029,
+//     every other control character and the bidi embeddings, overrides and
+//     isolates (U+202A–U+202E, U+2066–U+2069; see package internal/display),
+//     so they are safe to put in a mail header or a Slack field and cannot
+//     make a headline display reordered ("Trojan Source" text). Bidi marks
+//     (U+200E, U+200F, U+061C) are allowed.
 //   - Body fields (summary, analysis body, source summary, background,
 //     answer, topic description) may hold newlines and tabs but no other
-//     control character. Normalize turns CRLF and lone CR into LF.
+//     control character, nor U+2028/U+2029. Bidi controls are allowed in
+//     them: a body is laid out as paragraphs of its own, which end any
+//     embedding left open, and right-to-left prose may need them. Normalize turns CRLF and lone CR into LF.
 //   - HTML, Markdown, RTL text, emoji and CJK are ACCEPTED and stored as
 //     given. A headline such as "<script>alert(1)</script>" is a valid
 //     headline: it is plain text, and every renderer escapes it for its own

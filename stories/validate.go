@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"herald/internal/display"
 )
 
 // Limits on a story. Counts are per list; lengths are in runes unless the
@@ -225,9 +227,10 @@ func checkCount(field string, n int) error {
 	return nil
 }
 
-// checkLine checks a single-line field: no control characters at all.
+// checkLine checks a single-line field: nothing display.Unsafe refuses
+// (control characters, line separators, bidi controls).
 func checkLine(field, v string, maxRunes int, required bool) error {
-	return checkText(field, v, maxRunes, required, isLineBreakOrControl)
+	return checkText(field, v, maxRunes, required, display.Unsafe)
 }
 
 // checkBody checks a multi-line field: newlines and tabs allowed.
@@ -254,7 +257,7 @@ func checkText(field, v string, maxRunes int, required bool, bad func(rune) bool
 	}
 	if i := strings.IndexFunc(v, bad); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(v[i:])
-		return invalid(field, "control character %U not allowed", r)
+		return invalid(field, "%s not allowed", display.Describe(r))
 	}
 	return nil
 }

@@ -62,7 +62,7 @@ func profileFields(s *Subscriber) []any {
 // encodeFields is the whole hash of a new subscriber.
 func encodeFields(s *Subscriber) []any {
 	return append(profileFields(s),
-		"created_at", msField(s.CreatedAt), "cursor", msField(s.Cursor),
+		"created_at", msField(s.CreatedAt), "n", s.Nonce, "cursor", msField(s.Cursor),
 		"next_due", msField(s.NextDue), "bounces", intField(s.Bounces), "last_error", s.LastError)
 }
 
@@ -73,7 +73,7 @@ func decodeSubscriber(id string, h map[string]string) (*Subscriber, error) {
 		SlackChannel: h["slack_channel"], WebhookURL: h["webhook_url"],
 		TimeZone: h["time_zone"], Schedule: h["schedule"], Status: Status(h["status"]),
 		MaxStories: int(d.int(h, "max_stories")), Topics: topicsOf(h),
-		CreatedAt: d.time(h, "created_at"), Cursor: d.time(h, "cursor"),
+		CreatedAt: d.time(h, "created_at"), Nonce: h["n"], Cursor: d.time(h, "cursor"),
 		NextDue: d.time(h, "next_due"), Bounces: int(d.int(h, "bounces")),
 		LastError: h["last_error"], Attempts: int(d.int(h, "attempts")),
 	}

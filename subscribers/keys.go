@@ -9,7 +9,8 @@
 //	<p>sub:{ID}               HASH   kind, email, name, slack_channel,
 //	                                 webhook_url, time_zone, schedule,
 //	                                 max_stories, status, topics (slugs,
-//	                                 comma-separated), created_at, cursor,
+//	                                 comma-separated), created_at, n (the
+//	                                 nonce signed links carry), cursor,
 //	                                 next_due, bounces, last_error, attempts,
 //	                                 lease_token, lease_until, marked_at;
 //	                                 fields with an empty or zero value are

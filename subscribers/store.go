@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -86,8 +87,8 @@ func (st *Store) firstCursor(sub *Subscriber, now time.Time) time.Time {
 	return now.Add(-st.lookback)
 }
 
-// Add validates sub, fills in its ID (when empty), CreatedAt, Cursor and
-// NextDue, and stores it. Nothing is written when sub is invalid. It fails
+// Add validates sub, fills in its ID (when empty), a new Nonce, CreatedAt,
+// Cursor and NextDue, and stores it. Nothing is written when sub is invalid. It fails
 // with ErrExists when the email address or Slack destination is taken
 // (GetByEmail finds the owner) or the ID is in use.
 func (st *Store) Add(ctx context.Context, sub *Subscriber) error {
@@ -97,6 +98,7 @@ func (st *Store) Add(ctx context.Context, sub *Subscriber) error {
 	if sub.ID == "" {
 		sub.ID = newID()
 	}
+	sub.Nonce = newNonce()
 	now := msTime(st.now())
 	sub.CreatedAt, sub.Cursor, sub.Bounces, sub.LastError = now, st.firstCursor(sub, now), 0, ""
 	sub.NextDue = st.firstDue(sub, now)
@@ -315,6 +317,15 @@ func newID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// newNonce returns 8 random base64url characters (48 bits): enough that
+// a re-created subscriber never gets its predecessor's nonce, short because
+// every subscriber's hash keeps one.
+func newNonce() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // diffSorted returns what b has that a lacks, and what a has that b lacks.

@@ -47,6 +47,10 @@ type Subscriber struct {
 	Topics     []string `json:"topics"` // followed topic slugs, sorted
 
 	CreatedAt time.Time `json:"created_at"`
+	// Nonce is random, set by Store.Add and never changed: signed links
+	// carry it, so a link for a removed subscriber does not work for a new
+	// one given the same ID. Subscribers created before nonces have none.
+	Nonce string `json:"-"`
 	// Cursor is the end of the last delivered window (or sign-up time): the
 	// next digest holds stories ingested after it.
 	Cursor time.Time `json:"cursor"`

@@ -1,13 +1,15 @@
 package subscribers
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
+
+	"herald/internal/keyring"
 )
 
 // Token errors. VerifyToken wraps one of them.
@@ -29,75 +31,101 @@ const maxTokenLen = 1024
 // tokenDomain separates these MACs from any other use of the secret.
 const tokenDomain = "herald-subscriber-token-v1\n"
 
+// A token names its subscriber by ID and by the subscriber's nonce (see
+// Subscriber.Nonce), so that it stops working when the subscriber is
+// removed, even if another is later created with the same ID. It also
+// names the key that signed it ("k", see package keyring). Tokens signed
+// before nonces and key IDs existed carry neither: any key of the ring may
+// have signed them, and they name only a subscriber whose record has no
+// nonce either (one created before nonces, see Store.Add).
 type tokenPayload struct {
+	Key     string `json:"k,omitempty"`
 	Sub     string `json:"s"`
+	Nonce   string `json:"n,omitempty"`
 	Action  string `json:"a"`
 	Expires int64  `json:"e"` // unix seconds
 }
 
+// TokenRef is the subscriber a verified token names: its ID and the nonce
+// its record had when the token was signed.
+type TokenRef struct {
+	Sub, Nonce string
+}
+
+// RefOf is what a token for sub names.
+func RefOf(sub *Subscriber) TokenRef { return TokenRef{Sub: sub.ID, Nonce: sub.Nonce} }
+
+// Names reports whether the token names sub as it is now: the same ID and
+// the same nonce (both empty for a subscriber from before nonces).
+func (r TokenRef) Names(sub *Subscriber) bool { return sub.ID == r.Sub && sub.Nonce == r.Nonce }
+
 var b64 = base64.RawURLEncoding.Strict() // one encoding per token: no malleable padding bits
 
-// SignToken returns a URL-safe token that names one subscriber and one
-// action until expires: base64url(payload) "." base64url(HMAC-SHA256).
-func SignToken(secret []byte, subID, action string, expires time.Time) string {
-	payload, _ := json.Marshal(tokenPayload{Sub: subID, Action: action, Expires: expires.Unix()})
-	return b64.EncodeToString(payload) + "." + b64.EncodeToString(tokenMAC(secret, payload))
+// SignToken returns a URL-safe token under keys' current key that names
+// sub and one action until expires: base64url(payload) "."
+// base64url(HMAC-SHA256).
+func SignToken(keys *keyring.Ring, sub *Subscriber, action string, expires time.Time) string {
+	payload, _ := json.Marshal(tokenPayload{Key: keys.ID(), Sub: sub.ID, Nonce: sub.Nonce, Action: action, Expires: expires.Unix()})
+	return seal(keys, tokenDomain, payload)
 }
 
-// VerifyToken checks token's signature, that it was made for action, and
-// that it has not expired at now; it returns the subscriber ID it names.
-// It fails with ErrTokenInvalid (also for an empty secret) or
+// VerifyToken checks token's signature under the key it names (any key of
+// the ring for a token that names none), that it was made for action, and
+// that it has not expired at now; it returns the subscriber it names, to be
+// checked against the current record (TokenRef.Names, Store.GetByToken). It
+// fails with ErrTokenInvalid (also for an empty ring or an unknown key) or
 // ErrTokenExpired.
-func VerifyToken(secret []byte, token, action string, now time.Time) (subID string, err error) {
-	p, err := openToken(secret, token)
-	if err != nil {
-		return "", err
+func VerifyToken(keys *keyring.Ring, token, action string, now time.Time) (TokenRef, error) {
+	var p tokenPayload
+	if len(token) > maxTokenLen {
+		return TokenRef{}, ErrTokenInvalid
+	}
+	if err := open(keys, tokenDomain, token, &p); err != nil {
+		return TokenRef{}, err
 	}
 	if p.Action != action || p.Sub == "" {
-		return "", ErrTokenInvalid
+		return TokenRef{}, ErrTokenInvalid
 	}
 	if !now.Before(time.Unix(p.Expires, 0)) {
-		return "", ErrTokenExpired
+		return TokenRef{}, ErrTokenExpired
 	}
-	return p.Sub, nil
+	return TokenRef{Sub: p.Sub, Nonce: p.Nonce}, nil
 }
 
-func openToken(secret []byte, token string) (tokenPayload, error) {
-	var p tokenPayload
-	if len(secret) == 0 || len(token) > maxTokenLen {
-		return p, ErrTokenInvalid
-	}
-	payload, err := openMAC(secret, tokenDomain, token)
+// GetByToken returns the subscriber ref names. It fails with ErrNotFound
+// when that subscriber is gone, including when its ID now belongs to a
+// subscriber created after the token was signed.
+func (st *Store) GetByToken(ctx context.Context, ref TokenRef) (*Subscriber, error) {
+	sub, err := st.Get(ctx, ref.Sub)
 	if err != nil {
-		return p, err
+		return nil, err
 	}
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return p, ErrTokenInvalid
+	if !ref.Names(sub) {
+		return nil, fmt.Errorf("subscribers: get %q: re-created since the token was signed: %w", ref.Sub, ErrNotFound)
 	}
-	return p, nil
+	return sub, nil
 }
 
-func tokenMAC(secret, payload []byte) []byte { return macWith(secret, tokenDomain, payload) }
-
-// macWith is the HMAC-SHA256 of payload under secret in domain.
-func macWith(secret []byte, domain string, payload []byte) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(domain))
-	m.Write(payload)
-	return m.Sum(nil)
+// seal is payload and its MAC in domain under keys' current key.
+func seal(keys *keyring.Ring, domain string, payload []byte) string {
+	return b64.EncodeToString(payload) + "." + b64.EncodeToString(keys.Sum(domain, payload))
 }
 
-// openMAC checks token (payload "." MAC, both base64url) in domain and
-// returns its payload.
-func openMAC(secret []byte, domain, token string) ([]byte, error) {
+// open checks token (payload "." MAC, both base64url) in domain under the
+// key its payload names and decodes the payload into v.
+func open(keys *keyring.Ring, domain, token string, v any) error {
 	enc, encMAC, ok := strings.Cut(token, ".")
-	if !ok {
-		return nil, ErrTokenInvalid
+	if !ok || keys.Len() == 0 {
+		return ErrTokenInvalid
 	}
 	payload, err1 := b64.DecodeString(enc)
 	mac, err2 := b64.DecodeString(encMAC)
-	if err1 != nil || err2 != nil || !hmac.Equal(mac, macWith(secret, domain, payload)) {
-		return nil, ErrTokenInvalid
+	var head struct {
+		Key string `json:"k"`
 	}
-	return payload, nil
+	if err1 != nil || err2 != nil || json.Unmarshal(payload, &head) != nil ||
+		!keys.Verify(head.Key, domain, payload, mac) || json.Unmarshal(payload, v) != nil {
+		return ErrTokenInvalid
+	}
+	return nil
 }

@@ -8,7 +8,7 @@ import (
 
 // Update re-validates sub and stores its profile: email or Slack
 // destination, name, time zone, schedule, max stories, status and topics.
-// CreatedAt, Cursor and (unless reactivated) Bounces and LastError are kept
+// CreatedAt, Nonce, Cursor and (unless reactivated) Bounces and LastError are kept
 // from the store, and sub is filled in with them. NextDue is recomputed from
 // now when the schedule or time zone changed or the subscriber became
 // active; a subscriber that is not active leaves the due set.
@@ -92,7 +92,7 @@ func intersect(a, b []string) []string {
 // carryOver copies the stored state Update keeps into sub and says which
 // extra hash fields to write and whether the due set changes.
 func (st *Store) carryOver(old, sub *Subscriber) (extra []any, setDue bool) {
-	sub.CreatedAt, sub.Cursor, sub.NextDue = old.CreatedAt, old.Cursor, old.NextDue
+	sub.CreatedAt, sub.Nonce, sub.Cursor, sub.NextDue = old.CreatedAt, old.Nonce, old.Cursor, old.NextDue
 	sub.Bounces, sub.LastError = old.Bounces, old.LastError
 	reactivated := sub.Status == StatusActive && old.Status != StatusActive
 	if reactivated && (old.Status == StatusBounced || old.Status == StatusFailing) {

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"herald/internal/display"
 	"herald/internal/slug"
 )
 
@@ -163,10 +164,11 @@ func (s *Subscriber) validateName() error {
 		return invalid("name", fmt.Sprintf("longer than %d characters", MaxNameLen))
 	case strings.ContainsAny(s.Name, "\r\n"):
 		return invalid("name", "contains CR or LF")
-	case strings.IndexFunc(s.Name, unicode.IsControl) >= 0:
-		return invalid("name", "contains control characters")
 	case strings.ContainsAny(s.Name, `<>"`):
 		return invalid("name", `must not contain <, > or "`)
+	}
+	if r, found := display.FirstUnsafe(s.Name); found {
+		return invalid("name", display.Describe(r)+" not allowed: a name is one line shown as given")
 	}
 	return nil
 }

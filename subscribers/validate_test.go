@@ -79,6 +79,44 @@ func TestValidateRejects(t *testing.T) {
 	}
 }
 
+// TestNameDisplaySpoofing: a reader's or team's name may not hold what
+// reorders or breaks the text shown around it; right-to-left names and
+// the bidi marks they need pass.
+func TestNameDisplaySpoofing(t *testing.T) {
+	tests := []struct {
+		name, value, want string // want: in the message; "" for valid
+	}{
+		{"right-to-left override", "Ann\u202Emoc.elpmaxe", "U+202E (right-to-left override)"},
+		{"left-to-right override", "\u202DAnn", "U+202D"},
+		{"embedding", "Ann \u202Bx\u202C", "U+202B"},
+		{"isolate", "Ann \u2067x\u2069", "U+2067"},
+		{"line separator", "Ann\u2028Lee", "line separator U+2028"},
+		{"paragraph separator", "Ann\u2029Lee", "paragraph separator U+2029"},
+		{"C1 control", "Ann\u009bLee", "control character U+009B"},
+		{"right-to-left name", "نور الهدى", ""},
+		{"with bidi marks", "Ann \u200fنور\u200e", ""},
+	}
+	for _, tt := range tests {
+		for _, kind := range []string{"reader", "team"} {
+			t.Run(tt.name+"/"+kind, func(t *testing.T) {
+				s := validEmailSub()
+				if kind == "team" {
+					slack("C0123ABCD", "")(&s)
+				}
+				s.Name = tt.value
+				err := s.Validate()
+				var verr *subscribers.ValidationError
+				switch {
+				case tt.want == "" && err != nil:
+					t.Fatalf("Validate() = %v, want valid", err)
+				case tt.want != "" && (!errors.As(err, &verr) || verr.Field != "name" || !strings.Contains(verr.Message, tt.want)):
+					t.Fatalf("Validate() = %v, want a name error saying %q", err, tt.want)
+				}
+			})
+		}
+	}
+}
+
 // slack turns the subscriber into a Slack one with the given destination.
 func slack(channel, webhook string) func(*subscribers.Subscriber) {
 	return func(s *subscribers.Subscriber) {

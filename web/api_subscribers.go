@@ -112,7 +112,7 @@ func (s *Server) prepareConfirm(sub *subscribers.Subscriber, confirm bool) error
 
 // sendConfirmation mails sub its double opt-in link; a failure is logged.
 func (s *Server) sendConfirmation(r *http.Request, sub *subscribers.Subscriber) error {
-	link := s.baseURL(r) + "/c/" + subscribers.SignToken(s.d.Secret, sub.ID, subscribers.ActionConfirm, s.d.Now().Add(ConfirmLifetime))
+	link := s.baseURL(r) + "/c/" + subscribers.SignToken(s.keys, sub, subscribers.ActionConfirm, s.d.Now().Add(ConfirmLifetime))
 	err := s.d.SendConfirmation(r.Context(), sub, link)
 	if err != nil {
 		s.d.Logger.Error("send confirmation", slog.String("subscriber", sub.ID), slog.Any("error", err))

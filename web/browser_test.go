@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"herald/internal/keyring"
 	"herald/internal/redistest"
 	"herald/stories"
 	"herald/subscribers"
@@ -59,7 +60,11 @@ func TestBrowserPreferences(t *testing.T) {
 		"HERALD_API_TOKEN":    "browser-test-token-0123456789",
 		"HERALD_OUTBOX":       filepath.Join(tmp, "outbox"),
 	})
-	link := base + "/p/" + subscribers.SignToken([]byte(secret), "reader1", subscribers.ActionPreferences, now.Add(time.Hour))
+	reader, err := subs.Get(context.Background(), "reader1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := base + "/p/" + subscribers.SignToken(keyring.New([]byte(secret)), reader, subscribers.ActionPreferences, now.Add(time.Hour))
 
 	png := drivePreferences(t, tmp, link)
 	shot := filepath.Join(tmp, "preferences.png")

@@ -1,13 +1,13 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"strconv"
 	"strings"
 	"time"
+
+	"herald/internal/keyring"
 )
 
 // csrfLifetime is how long a page's form stays valid.
@@ -20,22 +20,25 @@ const csrfDomain = "herald-csrf-v1\n"
 var errCSRF = errors.New("web: csrf token missing, wrong or expired")
 
 // csrfToken returns "<expiry>.<mac>": an HMAC of (subject, action "csrf",
-// expiry) under secret. subject names the form and whom it is for, e.g.
-// "preferences:<subscriber id>", so a token from one subscriber's page is
-// refused on another's.
+// expiry) under secret (the current key). subject names the form and whom
+// it is for, e.g. "preferences:<subscriber id>", so a token from one
+// subscriber's page is refused on another's.
 func csrfToken(secret []byte, subject string, now time.Time) string {
 	exp := strconv.FormatInt(now.Add(csrfLifetime).Unix(), 10)
-	return exp + "." + base64.RawURLEncoding.EncodeToString(csrfMAC(secret, subject, exp))
+	sum := keyring.New(secret).Sum(csrfDomain, csrfPayload(subject, exp))
+	return exp + "." + base64.RawURLEncoding.EncodeToString(sum)
 }
 
-// checkCSRF verifies a token from csrfToken for subject at now.
-func checkCSRF(secret []byte, subject, token string, now time.Time) error {
+// checkCSRF verifies a token from csrfToken for subject at now under any
+// key of keys: a form served just before a key rotation still posts. The
+// token carries no key ID; a ring holds a handful of keys at most.
+func checkCSRF(keys *keyring.Ring, subject, token string, now time.Time) error {
 	exp, mac, ok := strings.Cut(token, ".")
-	if !ok || len(secret) == 0 || len(token) > 128 {
+	if !ok || len(token) > 128 {
 		return errCSRF
 	}
 	got, err := base64.RawURLEncoding.DecodeString(mac)
-	if err != nil || !hmac.Equal(got, csrfMAC(secret, subject, exp)) {
+	if err != nil || !keys.Verify("", csrfDomain, csrfPayload(subject, exp), got) {
 		return errCSRF
 	}
 	unix, err := strconv.ParseInt(exp, 10, 64)
@@ -45,8 +48,4 @@ func checkCSRF(secret []byte, subject, token string, now time.Time) error {
 	return nil
 }
 
-func csrfMAC(secret []byte, subject, exp string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(csrfDomain + subject + "\ncsrf\n" + exp))
-	return m.Sum(nil)
-}
+func csrfPayload(subject, exp string) []byte { return []byte(subject + "\ncsrf\n" + exp) }

@@ -124,7 +124,7 @@ func TestRedisDown(t *testing.T) {
 	if code, body := get("/metrics"); code != 200 || !strings.Contains(body, "herald_redis_up 0") || strings.Contains(body, "herald_due_backlog") {
 		t.Errorf("metrics %d %s", code, body)
 	}
-	tok := subscribers.SignToken(testSecret, "ann", subscribers.ActionPreferences, now().Add(time.Hour))
+	tok := subscribers.SignToken(testKeys, &subscribers.Subscriber{ID: "ann"}, subscribers.ActionPreferences, now().Add(time.Hour))
 	if code, body := get("/p/" + tok); code != 503 || !strings.Contains(body, "try again") {
 		t.Errorf("preferences %d %s", code, body)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"herald/digest"
+	"herald/internal/keyring"
 	"herald/internal/redistest"
 	"herald/internal/settable"
 	"herald/stories"
@@ -31,7 +33,10 @@ const (
 	testStart = "2026-11-28T08:00:00Z"
 )
 
-var testSecret = []byte("test-secret-for-signing-links-0123456789")
+var (
+	testSecret = []byte("test-secret-for-signing-links-0123456789")
+	testKeys   = keyring.New(testSecret)
+)
 
 // recorder is a channel that keeps every message it is given.
 type recorder struct {
@@ -283,9 +288,24 @@ func reader(id, email string, topics ...string) *subscribers.Subscriber {
 	return &subscribers.Subscriber{ID: id, Email: email, TimeZone: "Europe/London", Schedule: "daily 07:00", Topics: topics}
 }
 
-// token signs a link token for id valid for a day from the fixture's now.
+// token signs a link token for subscriber id (as stored now: its nonce
+// too; just the ID when there is none) valid for a day from the fixture's
+// now.
 func (f *fixture) token(id, action string) string {
-	return subscribers.SignToken(testSecret, id, action, f.clock.Now().Add(24*time.Hour))
+	return f.signed(testKeys, id, action, f.clock.Now().Add(24*time.Hour))
+}
+
+// signed is a link token for subscriber id under keys, valid until exp.
+func (f *fixture) signed(keys *keyring.Ring, id, action string, exp time.Time) string {
+	f.t.Helper()
+	sub, err := f.subs.Get(context.Background(), id)
+	if errors.Is(err, subscribers.ErrNotFound) {
+		sub, err = &subscribers.Subscriber{ID: id}, nil
+	}
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return subscribers.SignToken(keys, sub, action, exp)
 }
 
 // isDue reports whether id is in the due set.

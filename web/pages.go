@@ -100,9 +100,10 @@ var (
 
 // subscriberFor verifies the path token for action and loads its
 // subscriber. On failure it writes the page (403 for a bad or expired
-// token, 404 for a removed subscriber, 503 when Redis fails) and returns nil.
+// token, 404 for a removed subscriber or one re-created with the same ID
+// since the link was signed, 503 when Redis fails) and returns nil.
 func (s *Server) subscriberFor(w http.ResponseWriter, r *http.Request, action string) *subscribers.Subscriber {
-	id, err := subscribers.VerifyToken(s.d.Secret, r.PathValue("token"), action, s.d.Now())
+	ref, err := subscribers.VerifyToken(s.keys, r.PathValue("token"), action, s.d.Now())
 	switch {
 	case errors.Is(err, subscribers.ErrTokenExpired):
 		s.message(w, http.StatusForbidden, expiredLinkPage)
@@ -111,13 +112,13 @@ func (s *Server) subscriberFor(w http.ResponseWriter, r *http.Request, action st
 		s.message(w, http.StatusForbidden, badLinkPage)
 		return nil
 	}
-	sub, err := s.d.Subs.Get(r.Context(), id)
+	sub, err := s.d.Subs.GetByToken(r.Context(), ref)
 	switch {
-	case errors.Is(err, subscribers.ErrNotFound):
+	case errors.Is(err, subscribers.ErrNotFound): // removed, or re-created since the link was signed
 		s.message(w, http.StatusNotFound, goneLinkPage)
 		return nil
 	case err != nil:
-		s.d.Logger.Error("load subscriber", slog.String("subscriber", id), slog.Any("error", err))
+		s.d.Logger.Error("load subscriber", slog.String("subscriber", ref.Sub), slog.Any("error", err))
 		s.message(w, http.StatusServiceUnavailable, unavailablePage)
 		return nil
 	}
@@ -133,7 +134,7 @@ func (s *Server) checkForm(w http.ResponseWriter, r *http.Request, subject strin
 		s.message(w, http.StatusForbidden, staleFormPage)
 		return false
 	}
-	if err := checkCSRF(s.d.Secret, subject, r.PostFormValue("csrf"), s.d.Now()); err != nil {
+	if err := checkCSRF(s.keys, subject, r.PostFormValue("csrf"), s.d.Now()); err != nil {
 		s.message(w, http.StatusForbidden, staleFormPage)
 		return false
 	}
@@ -142,7 +143,7 @@ func (s *Server) checkForm(w http.ResponseWriter, r *http.Request, subject strin
 
 // link signs a fresh link to one of the reader pages for sub.
 func (s *Server) link(page, action string, sub *subscribers.Subscriber) string {
-	return page + subscribers.SignToken(s.d.Secret, sub.ID, action, s.d.Now().Add(pageLinkLifetime))
+	return page + subscribers.SignToken(s.keys, sub, action, s.d.Now().Add(pageLinkLifetime))
 }
 
 func (s *Server) preferencesLink(sub *subscribers.Subscriber) string {

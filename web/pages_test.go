@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"herald/internal/keyring"
 	"herald/subscribers"
 )
 
@@ -55,8 +56,8 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	}
 	// Its preferences link is signed on the fly for the same subscriber.
 	prefs := regexp.MustCompile(`href="/p/([^"]+)"`).FindStringSubmatch(r.Body)
-	if id, err := subscribers.VerifyToken(testSecret, prefs[1], subscribers.ActionPreferences, f.clock.Now()); err != nil || id != "ann" {
-		t.Fatalf("preferences link: %q %v", id, err)
+	if ref, err := subscribers.VerifyToken(testKeys, prefs[1], subscribers.ActionPreferences, f.clock.Now()); err != nil || !ref.Names(f.getSub("ann")) {
+		t.Fatalf("preferences link: %+v %v", ref, err)
 	}
 	if r := f.do("GET", "/p/"+prefs[1], ""); r.Status != 200 {
 		t.Fatalf("preferences page: %d", r.Status)
@@ -84,8 +85,8 @@ func TestBadTokens(t *testing.T) {
 	if forged == payload {
 		t.Fatal("forging failed")
 	}
-	expired := subscribers.SignToken(testSecret, "ann", subscribers.ActionPreferences, f.clock.Now().Add(-time.Second))
-	otherSecret := subscribers.SignToken([]byte("another secret"), "ann", subscribers.ActionPreferences, f.clock.Now().Add(time.Hour))
+	expired := f.signed(testKeys, "ann", subscribers.ActionPreferences, f.clock.Now().Add(-time.Second))
+	otherSecret := f.signed(keyring.New([]byte("another secret")), "ann", subscribers.ActionPreferences, f.clock.Now().Add(time.Hour))
 	flip := func(s string) string {
 		b := []byte(s)
 		b[len(b)-2] ^= 1
@@ -105,7 +106,7 @@ func TestBadTokens(t *testing.T) {
 		{"preferences token on confirm", "/c/", good, "Link not valid"},
 		{"unsubscribe token on preferences", "/p/", f.token("ann", subscribers.ActionUnsubscribe), "Link not valid"},
 		{"confirm token on unsubscribe", "/u/", f.token("ann", subscribers.ActionConfirm), "Link not valid"},
-		{"expired unsubscribe", "/u/", subscribers.SignToken(testSecret, "ann", subscribers.ActionUnsubscribe, f.clock.Now()), "Link expired"},
+		{"expired unsubscribe", "/u/", f.signed(testKeys, "ann", subscribers.ActionUnsubscribe, f.clock.Now()), "Link expired"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,8 +168,8 @@ func TestTokenForAFailsOnB(t *testing.T) {
 	}
 	// Ann's unsubscribe link on her page names Ann.
 	u := regexp.MustCompile(`action="/u/([^"]+)"`).FindStringSubmatch(f.do("GET", annPath, "").Body)
-	if id, err := subscribers.VerifyToken(testSecret, u[1], subscribers.ActionUnsubscribe, f.clock.Now()); id != "ann" || err != nil {
-		t.Errorf("unsubscribe link names %q: %v", id, err)
+	if ref, err := subscribers.VerifyToken(testKeys, u[1], subscribers.ActionUnsubscribe, f.clock.Now()); !ref.Names(f.getSub("ann")) || err != nil {
+		t.Errorf("unsubscribe link names %+v: %v", ref, err)
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 
 	"herald/digest"
 	"herald/internal/health"
+	"herald/internal/keyring"
 	"herald/stories"
 	"herald/subscribers"
 )
@@ -50,6 +51,9 @@ type Deps struct {
 
 	// Secret signs and checks reader links and CSRF tokens (HERALD_SECRET).
 	Secret []byte
+	// PreviousSecrets are accepted when checking links and CSRF tokens,
+	// never used to sign (HERALD_SECRET_PREVIOUS): the keys being rotated out.
+	PreviousSecrets [][]byte
 	// APIToken is the admin API's bearer token (HERALD_API_TOKEN); empty
 	// turns the API off (503 on every /v1 route).
 	APIToken string
@@ -94,6 +98,7 @@ type Deps struct {
 // Server is the HTTP handler.
 type Server struct {
 	d      Deps
+	keys   *keyring.Ring // Secret, then PreviousSecrets
 	mux    *http.ServeMux
 	origin *http.CrossOriginProtection
 }
@@ -101,7 +106,7 @@ type Server struct {
 // New returns the HTTP handler for d.
 func New(d Deps) *Server {
 	d = withDefaults(d)
-	s := &Server{d: d, mux: http.NewServeMux(), origin: http.NewCrossOriginProtection()}
+	s := &Server{d: d, keys: keyring.New(d.Secret, d.PreviousSecrets...), mux: http.NewServeMux(), origin: http.NewCrossOriginProtection()}
 	if o := originOf(d.BaseURL); o != "" {
 		_ = s.origin.AddTrustedOrigin(o) // a proxy may rewrite Host
 	}

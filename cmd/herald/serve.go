@@ -77,7 +77,7 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 	}
 	d := web.Deps{
 		RDB: a.RDB, Stories: a.Stories, Subs: a.Subs,
-		Secret: []byte(a.Cfg.Secret), APIToken: a.Cfg.APIToken, BaseURL: a.Cfg.BaseURL,
+		Secret: []byte(a.Cfg.Secret), PreviousSecrets: a.Cfg.PreviousSecrets(), APIToken: a.Cfg.APIToken, BaseURL: a.Cfg.BaseURL,
 		Ingest:  a.Ingest,
 		Preview: a.Preview, WebVersion: a.WebVersion,
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
