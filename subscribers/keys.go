@@ -98,7 +98,9 @@ func (st *Store) instantKey(slug string) string   { return st.prefix + "topic:" 
 func (st *Store) followersKey(slug string) string { return st.prefix + "topic:" + slug + ":followers" }
 func (st *Store) layoutKey() string               { return st.prefix + "layout" }
 func (st *Store) syncKey(id string) string        { return st.subKey(id) + ":sync" }
-func (st *Store) cooldownKey(email string) string { return st.prefix + "cooldown:" + addressHash(email) }
+func (st *Store) cooldownKey(email string) string {
+	return st.prefix + "cooldown:" + addressHash(email)
+}
 
 // shardKey is shard i's key of the given kind (due, suppressed).
 func (st *Store) shardKey(kind string, i int) string {
