@@ -106,7 +106,7 @@ func (s *Server) signUp(ctx context.Context, job signupJob) error {
 	fresh, err := s.d.Subs.StartCooldown(ctx, job.sub.Email, s.d.SignupCooldown)
 	if err != nil || !fresh {
 		if err == nil {
-			s.d.Logger.Info("signup within the cooldown of the last confirmation email: nothing sent")
+			s.d.Logger.Debug("signup within the cooldown of the last confirmation email: nothing sent")
 		}
 		return err
 	}
