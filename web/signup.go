@@ -53,7 +53,8 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		s.message(w, http.StatusNotFound, signupClosedPage)
 		return
 	}
-	if !s.admitSignup(w, r) || !s.checkForm(w, r, signupSubject) {
+	// A forged or stale form costs nothing; a valid one counts.
+	if !s.checkForm(w, r, signupSubject) || !s.admitSignup(w, r) {
 		return
 	}
 	form := signupForm{
