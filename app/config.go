@@ -63,6 +63,14 @@ type Config struct {
 	HTTPIdleTimeout  time.Duration // a keep-alive connection between requests
 	HTTPMaxHeader    int           // bytes of request headers
 	HTTPMaxConns     int           // connections open at once
+	// Hardening: public sign-up and the per-client limits.
+	Signup         bool          // serve the public /signup form
+	SignupExpiry   time.Duration // an unconfirmed sign-up is removed after it
+	SignupCooldown time.Duration // at most one confirmation email an address per cooldown
+	SignupLimit    int           // sign-up posts per client per SignupWindow
+	SignupWindow   time.Duration
+	AuthLimit      int // failed /v1 bearer tokens per client per AuthWindow
+	AuthWindow     time.Duration
 	// The digest's sender details.
 	PostalAddress string // shown in every email's footer (CAN-SPAM); warned about when unset
 	BreakingWord  string // an instant alert's subject starts with it: "Breaking: …"
@@ -101,6 +109,12 @@ func DefaultConfig() Config {
 		HTTPIdleTimeout:  60 * time.Second,
 		HTTPMaxHeader:    16 << 10,
 		HTTPMaxConns:     1024,
+		SignupExpiry:     7 * 24 * time.Hour,
+		SignupCooldown:   time.Hour,
+		SignupLimit:      10,
+		SignupWindow:     time.Hour,
+		AuthLimit:        10,
+		AuthWindow:       15 * time.Minute,
 		BreakingWord:     "Breaking",
 	}
 }
@@ -114,6 +128,7 @@ type setting struct {
 	num    *int
 	float  *float64
 	dur    *time.Duration
+	flag   *bool
 }
 
 func (c *Config) settings() []setting {
@@ -155,6 +170,13 @@ func (c *Config) settings() []setting {
 		{name: "http-idle-timeout", usage: "how long an idle keep-alive connection is kept", dur: &c.HTTPIdleTimeout},
 		{name: "http-max-header-bytes", usage: "largest request header block", num: &c.HTTPMaxHeader},
 		{name: "http-max-conns", usage: "most HTTP connections open at once", num: &c.HTTPMaxConns},
+		{name: "signup", usage: "serve the public sign-up form at /signup (true or false; needs an email channel)", flag: &c.Signup},
+		{name: "signup-expiry", usage: "an unconfirmed sign-up (a pending subscriber) is removed after this long", dur: &c.SignupExpiry},
+		{name: "signup-cooldown", usage: "after a confirmation email to an address, sign-ups for it send nothing for this long", dur: &c.SignupCooldown},
+		{name: "signup-limit", usage: "sign-up form posts one client (IP address, IPv6 /64) may make per signup-window; more are answered 429", num: &c.SignupLimit},
+		{name: "signup-window", usage: "the window of signup-limit", dur: &c.SignupWindow},
+		{name: "auth-limit", usage: "wrong or missing admin API tokens one client may send per auth-window; then /v1 answers it 429", num: &c.AuthLimit},
+		{name: "auth-window", usage: "the window of auth-limit", dur: &c.AuthWindow},
 		{name: "postal-address", usage: "the sender's postal address, shown in every email's footer", str: &c.PostalAddress},
 		{name: "breaking-word", usage: "the word an instant alert's subject starts with (Breaking: …)", str: &c.BreakingWord},
 		{name: "first-lookback", usage: "a new subscriber's first digest holds stories ingested this long before sign-up (0: from sign-up)", dur: &c.FirstLookback},
@@ -204,6 +226,8 @@ func (c *Config) RegisterFlags(fs *pflag.FlagSet) {
 			fs.Float64Var(s.float, s.name, *s.float, usage)
 		case s.dur != nil:
 			fs.DurationVar(s.dur, s.name, *s.dur, usage)
+		case s.flag != nil:
+			fs.BoolVar(s.flag, s.name, *s.flag, usage)
 		}
 	}
 }
@@ -230,6 +254,12 @@ func (s setting) set(v string) error {
 			return err
 		}
 		*s.dur = d
+	case s.flag != nil:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q: want true or false", v)
+		}
+		*s.flag = b
 	}
 	return nil
 }
@@ -264,10 +294,27 @@ func (c *Config) Validate() error {
 	if c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= 0 || c.HTTPIdleTimeout <= 0 || c.HTTPMaxHeader < 1024 || c.HTTPMaxConns < 1 {
 		errs = append(errs, errors.New("config: http-read-timeout, http-write-timeout and http-idle-timeout must be positive, http-max-header-bytes at least 1024, http-max-conns at least 1"))
 	}
+	errs = append(errs, c.validateLimits()...)
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("config: base-url %q: must be an http(s) URL", c.BaseURL))
 	}
 	return errors.Join(errs...)
+}
+
+// validateLimits checks the sign-up and token limits: a zero limit or
+// window would turn a guard off.
+func (c *Config) validateLimits() []error {
+	var errs []error
+	if c.SignupExpiry <= 0 || c.SignupCooldown <= 0 {
+		errs = append(errs, errors.New("config: signup-expiry and signup-cooldown must be positive"))
+	}
+	if c.SignupLimit < 1 || c.SignupWindow <= 0 {
+		errs = append(errs, fmt.Errorf("config: signup-limit %d per signup-window %v: the limit must be at least 1 and the window positive", c.SignupLimit, c.SignupWindow))
+	}
+	if c.AuthLimit < 1 || c.AuthWindow <= 0 {
+		errs = append(errs, fmt.Errorf("config: auth-limit %d per auth-window %v: the limit must be at least 1 and the window positive", c.AuthLimit, c.AuthWindow))
+	}
+	return errs
 }
 
 // Least lengths of the secrets serve and run accept.

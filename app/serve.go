@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,10 +16,13 @@ import (
 	"herald/subscribers"
 )
 
-// Serve runs the dispatch scheduler and the HTTP server until ctx ends, then
-// stops claiming work, lets in-flight sends finish (up to ShutdownGrace) and
-// returns. ready, if not nil, receives the HTTP listener's address.
-func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Channel, handler http.Handler, ready chan<- string) error {
+// Serve runs the dispatch scheduler, the HTTP server and the background
+// work (the sign-up queue's workers) until ctx ends, then stops claiming
+// work, lets in-flight sends finish, stops the HTTP server and lets the
+// background work finish what it holds (all within ShutdownGrace), and
+// returns. ready, if not nil, receives the HTTP listener's address. Each
+// background function runs until its context ends, then returns.
+func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Channel, handler http.Handler, ready chan<- string, background ...func(context.Context)) error {
 	ln, err := net.Listen("tcp", a.Cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (HERALD_HTTP_ADDR): %w", a.Cfg.HTTPAddr, err)
@@ -40,6 +44,9 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 	}
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sched.Run(ctx) }()
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBackground()
+	bgDone := runBackground(bgCtx, background)
 
 	select {
 	case err = <-httpDone:
@@ -57,7 +64,27 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 	if herr := srv.Shutdown(grace); herr != nil && err == nil {
 		err = herr
 	}
+	stopBackground() // after the HTTP server: no handler queues work any more
+	select {
+	case <-bgDone:
+	case <-grace.Done():
+		if err == nil {
+			err = errors.New("shutdown grace period passed with background work (confirmation emails) unfinished")
+		}
+	}
 	return err
+}
+
+// runBackground starts each function and returns a channel closed once all
+// have returned.
+func runBackground(ctx context.Context, fns []func(context.Context)) <-chan struct{} {
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Go(func() { fn(ctx) })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	return done
 }
 
 // httpServer bounds what one client can hold: the headers (size and time),
@@ -92,10 +119,22 @@ func (a *App) LastTick(ctx context.Context) (time.Time, error) {
 	return time.UnixMilli(ms), nil
 }
 
+// sweep is the hourly clean-up: stories past retention, and sign-ups
+// left unconfirmed past HERALD_SIGNUP_EXPIRY.
 func (a *App) sweep(ctx context.Context) error {
 	n, err := a.Stories.Sweep(ctx)
 	if n > 0 {
 		a.Logger.Info("retention sweep", slog.Int("removed", n))
+	}
+	return errors.Join(err, a.ExpireSignups(ctx))
+}
+
+// ExpireSignups removes the pending subscribers (unconfirmed sign-ups)
+// pending for longer than SignupExpiry.
+func (a *App) ExpireSignups(ctx context.Context) error {
+	n, err := a.Subs.ExpirePending(ctx, a.Cfg.SignupExpiry)
+	if n > 0 {
+		a.Logger.Info("unconfirmed sign-ups expired", slog.Int("removed", n), slog.Duration("expiry", a.Cfg.SignupExpiry))
 	}
 	return err
 }

@@ -12,7 +12,8 @@
 //	                                 comma-separated), created_at, n (the
 //	                                 nonce signed links carry), cursor,
 //	                                 next_due, bounces, last_error, attempts,
-//	                                 lease_token, lease_until, marked_at;
+//	                                 lease_token, lease_until, marked_at,
+//	                                 pending_since (see pending.go);
 //	                                 fields with an empty or zero value are
 //	                                 left out
 //	<p>sub:{ID}:log           LIST   the subscriber's own delivery log, newest
@@ -30,6 +31,13 @@
 //	                                 nothing pending): the schedule, and the
 //	                                 list (List scans it, Count counts it)
 //	<p>suppressed:{<t>}       HASH   address -> Suppression JSON
+//	<p>pending:{<t>}          ZSET   the shard's pending subscribers, scored
+//	                                 by pending_since: unconfirmed sign-ups,
+//	                                 which ExpirePending removes
+//	<p>cooldown:<hash>        STRING when a confirmation email to an address
+//	                                 was last claimed (unix ms); <hash> is the
+//	                                 hex SHA-256 of the lowercased address;
+//	                                 expires with the cooldown
 //	<p>layout                 HASH   version, shards: what wrote this store
 //
 // Times are unix milliseconds. A destination key is first set with a short
@@ -91,6 +99,9 @@ func (st *Store) instantKey(slug string) string   { return st.prefix + "topic:" 
 func (st *Store) followersKey(slug string) string { return st.prefix + "topic:" + slug + ":followers" }
 func (st *Store) layoutKey() string               { return st.prefix + "layout" }
 func (st *Store) syncKey(id string) string        { return st.subKey(id) + ":sync" }
+func (st *Store) cooldownKey(email string) string {
+	return st.prefix + "cooldown:" + addressHash(email)
+}
 
 // shardKey is shard i's key of the given kind (due, suppressed).
 func (st *Store) shardKey(kind string, i int) string {
@@ -99,6 +110,9 @@ func (st *Store) shardKey(kind string, i int) string {
 
 func (st *Store) shardOf(name string) int { return shard.Of(name, st.shards) }
 func (st *Store) dueKey(id string) string { return st.shardKey("due", st.shardOf(id)) }
+func (st *Store) pendingKey(id string) string {
+	return st.shardKey("pending", st.shardOf(id))
+}
 func (st *Store) suppressedKey(email string) string {
 	return st.shardKey("suppressed", st.shardOf(lower(email)))
 }

@@ -119,6 +119,9 @@ func (st *Store) Add(ctx context.Context, sub *Subscriber) error {
 	if err := st.index(ctx, sub, follows{added: sub.Topics}, true); err != nil {
 		return fmt.Errorf("subscribers: add %s: %w", sub.ID, err)
 	}
+	if err := st.trackPending(ctx, sub, false, now); err != nil {
+		return fmt.Errorf("subscribers: add %s: %w", sub.ID, err)
+	}
 	return nil
 }
 
@@ -170,7 +173,7 @@ func (st *Store) claimDest(ctx context.Context, key, id string) error {
 
 // create writes a new subscriber's hash, unless the ID exists.
 func (st *Store) create(ctx context.Context, sub *Subscriber) error {
-	args := append([]any{"create"}, encodeFields(sub)...)
+	args := append(append([]any{"create"}, encodeFields(sub)...), pendingFields(sub, false, sub.CreatedAt)...)
 	n, err := writeScript.Run(ctx, st.rdb, []string{st.subKey(sub.ID)}, args...).Int()
 	if err != nil {
 		return err
@@ -290,7 +293,8 @@ func (st *Store) getMany(ctx context.Context, ids []string) ([]*Subscriber, erro
 }
 
 // Remove deletes the subscriber with id and every trace of it: its keys,
-// its destination key, its follower-index entries and its due entry.
+// its destination key, its follower-index entries and its due and pending
+// entries.
 func (st *Store) Remove(ctx context.Context, id string) error {
 	old, err := st.Get(ctx, id)
 	if err != nil {
@@ -298,18 +302,30 @@ func (st *Store) Remove(ctx context.Context, id string) error {
 	}
 	err = st.rdb.Del(ctx, st.subKey(id), st.logKey(id)).Err()
 	if err == nil {
-		err = st.index(ctx, old, follows{removed: old.Topics}, false)
-	}
-	if err == nil {
-		err = st.rdb.ZRem(ctx, st.dueKey(id), id).Err()
-	}
-	if err == nil {
-		err = casDel.Run(ctx, st.rdb, []string{st.destKey(old)}, id).Err()
+		err = st.unindex(ctx, old)
 	}
 	if err != nil {
 		return fmt.Errorf("subscribers: remove %s: %w", id, err)
 	}
 	return nil
+}
+
+// unindex removes what points at old once its hash is deleted: its
+// follower-index entries, its due and pending entries and its destination
+// key.
+func (st *Store) unindex(ctx context.Context, old *Subscriber) error {
+	err := st.index(ctx, old, follows{removed: old.Topics}, false)
+	if err == nil {
+		_, err = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			p.ZRem(ctx, st.dueKey(old.ID), old.ID)
+			p.ZRem(ctx, st.pendingKey(old.ID), old.ID)
+			return nil
+		})
+	}
+	if err == nil {
+		err = casDel.Run(ctx, st.rdb, []string{st.destKey(old)}, old.ID).Err()
+	}
+	return err
 }
 
 // newID returns 16 random hex characters.

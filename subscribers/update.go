@@ -42,6 +42,8 @@ func (st *Store) Update(ctx context.Context, sub *Subscriber) error {
 
 func (st *Store) update(ctx context.Context, old, sub *Subscriber) error {
 	extra, setDue := st.carryOver(old, sub)
+	now, wasPending := st.now(), old.Status == StatusPending
+	extra = append(extra, pendingFields(sub, wasPending, now)...)
 	oldDest, newDest := st.destKey(old), st.destKey(sub)
 	if newDest != oldDest {
 		if err := st.claimDest(ctx, newDest, sub.ID); err != nil {
@@ -62,7 +64,10 @@ func (st *Store) update(ctx context.Context, old, sub *Subscriber) error {
 			return err
 		}
 	}
-	return st.index(ctx, sub, followChange(old, sub), setDue)
+	if err := st.index(ctx, sub, followChange(old, sub), setDue); err != nil {
+		return err
+	}
+	return st.trackPending(ctx, sub, wasPending, now)
 }
 
 // followChange is how the follower index changes from old to sub.

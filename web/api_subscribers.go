@@ -112,12 +112,18 @@ func (s *Server) prepareConfirm(sub *subscribers.Subscriber, confirm bool) error
 
 // sendConfirmation mails sub its double opt-in link; a failure is logged.
 func (s *Server) sendConfirmation(r *http.Request, sub *subscribers.Subscriber) error {
-	link := s.baseURL(r) + "/c/" + subscribers.SignToken(s.keys, sub, subscribers.ActionConfirm, s.d.Now().Add(ConfirmLifetime))
-	err := s.d.SendConfirmation(r.Context(), sub, link)
+	err := s.mailConfirmation(r.Context(), s.baseURL(r), sub)
 	if err != nil {
 		s.d.Logger.Error("send confirmation", slog.String("subscriber", sub.ID), slog.Any("error", err))
 	}
 	return err
+}
+
+// mailConfirmation mails sub its double opt-in link under base; the link
+// lives as long as an unconfirmed sign-up does.
+func (s *Server) mailConfirmation(ctx context.Context, base string, sub *subscribers.Subscriber) error {
+	link := base + "/c/" + subscribers.SignToken(s.keys, sub, subscribers.ActionConfirm, s.d.Now().Add(s.d.SignupExpiry))
+	return s.d.SendConfirmation(ctx, sub, link)
 }
 
 func (s *Server) resendConfirmation(w http.ResponseWriter, r *http.Request) error {

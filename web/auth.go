@@ -13,7 +13,7 @@ import (
 func (s *Server) api() http.Handler {
 	m := http.NewServeMux()
 	s.apiRoutes(m)
-	return s.requireToken(jsonFallback(m))
+	return s.limitAuth(s.requireToken(jsonFallback(m)))
 }
 
 func (s *Server) apiRoutes(m *http.ServeMux) {

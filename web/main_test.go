@@ -84,6 +84,7 @@ type fixture struct {
 	builder  *digest.Builder
 	channel  *recorder
 	metrics  *Metrics
+	server   *Server
 	srv      *httptest.Server
 	client   *http.Client
 	mu       sync.Mutex
@@ -102,7 +103,8 @@ func newFixture(t *testing.T, tweak ...func(*Deps)) *fixture {
 	for _, fn := range tweak {
 		fn(&d)
 	}
-	f.srv = httptest.NewServer(New(d))
+	f.server = New(d)
+	f.srv = httptest.NewServer(f.server)
 	t.Cleanup(f.srv.Close)
 	f.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return f
@@ -144,6 +146,7 @@ func (f *fixture) deps(t *testing.T) Deps {
 			f.confirms = append(f.confirms, confirmation{SubID: sub.ID, URL: u})
 			return nil
 		},
+		Signup:  true,
 		Metrics: f.metrics,
 		Now:     f.clock.Now,
 		Logger:  testLogger(t),
@@ -175,7 +178,13 @@ type response struct {
 // do sends a request to the server. hdr is "Name: value" pairs.
 func (f *fixture) do(method, path, body string, hdr ...string) response {
 	f.t.Helper()
-	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+	return f.send(f.client, f.srv.URL, method, path, body, hdr...)
+}
+
+// send sends a request through c to the server at base.
+func (f *fixture) send(c *http.Client, base, method, path, body string, hdr ...string) response {
+	f.t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -183,7 +192,7 @@ func (f *fixture) do(method, path, body string, hdr ...string) response {
 		k, v, _ := strings.Cut(h, ": ")
 		req.Header.Set(k, v)
 	}
-	res, err := f.client.Do(req)
+	res, err := c.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
 	}

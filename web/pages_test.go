@@ -444,65 +444,6 @@ func TestDoubleOptIn(t *testing.T) {
 	})
 }
 
-func TestSignup(t *testing.T) {
-	f := newFixture(t)
-	f.putStory("s1", "Japan", "Markets")
-	f.addSub(reader("ann", "ann@example.com", "japan"))
-	page := f.do("GET", "/signup", "")
-	wantPage(t, page, 200, `<label for="email">Email address</label>`, `value="japan"`, `value="markets"`)
-	csrf := csrfOf(t, page.Body)
-	bad := []struct {
-		name   string
-		v      url.Values
-		anchor string
-	}{
-		{"bad email", url.Values{"email": {"nope"}, "topic": {"japan"}, "time_zone": {"UTC"}}, `id="email-error"`},
-		{"no topics", url.Values{"email": {"x@example.com"}, "time_zone": {"UTC"}}, `id="topics-error"`},
-		{"unknown topic", url.Values{"email": {"x@example.com"}, "topic": {"atlantis"}, "time_zone": {"UTC"}}, `id="topics-error"`},
-		{"bad zone", url.Values{"email": {"x@example.com"}, "topic": {"japan"}, "time_zone": {"Nowhere"}}, `id="tz-error"`},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			before := f.keyCount()
-			tc.v.Set("csrf", csrf)
-			wantPage(t, f.form("/signup", tc.v), 422, "Nothing was saved", tc.anchor)
-			if f.keyCount() != before || len(f.confirmations()) != 0 {
-				t.Error("stored or sent something")
-			}
-		})
-	}
-	wantPage(t, f.form("/signup", url.Values{"email": {"x@example.com"}, "topic": {"japan"}}), 403, "Form expired")
-	ok := url.Values{"csrf": {csrf}, "email": {"new@example.com"}, "topic": {"japan", "markets"}, "time_zone": {"Asia/Seoul"}}
-	wantPage(t, f.form("/signup", ok), 200, "Check your inbox")
-	sub, err := f.subs.GetByEmail(context.Background(), "new@example.com")
-	if err != nil || sub.Status != subscribers.StatusPending || sub.TimeZone != "Asia/Seoul" || !slices.Equal(sub.Topics, []string{"japan", "markets"}) {
-		t.Fatalf("%+v %v", sub, err)
-	}
-	if c := f.confirmations(); len(c) != 1 || c[0].SubID != sub.ID {
-		t.Fatalf("confirmations %+v", c)
-	}
-	// Signing up again resends; an active address gets the same page and no email.
-	wantPage(t, f.form("/signup", ok), 200, "Check your inbox")
-	active := url.Values{"csrf": {csrf}, "email": {"ann@example.com"}, "topic": {"markets"}, "time_zone": {"UTC"}}
-	wantPage(t, f.form("/signup", active), 200, "Check your inbox")
-	if c := f.confirmations(); len(c) != 2 {
-		t.Errorf("confirmations %+v", c)
-	}
-	if got := f.getSub("ann"); got.Status != subscribers.StatusActive || !slices.Equal(got.Topics, []string{"japan"}) {
-		t.Errorf("ann changed: %+v", got)
-	}
-	// A suppressed address gets the same page and no email.
-	if err := f.subs.Suppress(context.Background(), "gone@example.com", "complaint"); err != nil {
-		t.Fatal(err)
-	}
-	before := f.keyCount()
-	gone := url.Values{"csrf": {csrf}, "email": {"gone@example.com"}, "topic": {"markets"}, "time_zone": {"UTC"}}
-	wantPage(t, f.form("/signup", gone), 200, "Check your inbox")
-	if c := f.confirmations(); len(c) != 2 || f.keyCount() != before {
-		t.Errorf("suppressed signup: confirmations %+v, keys %d -> %d", c, before, f.keyCount())
-	}
-}
-
 func TestPagesStyleMatchesCSP(t *testing.T) {
 	f := newFixture(t)
 	f.addSub(reader("ann", "ann@example.com", "japan"))

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"herald/internal/redistest"
 	"herald/subscribers"
@@ -37,6 +38,7 @@ func TestServeWiring(t *testing.T) {
 		"HERALD_SECRET":       "wiring-secret-0123456789abcdef-0123456789",
 		"HERALD_API_TOKEN":    token,
 		"HERALD_OUTBOX":       outbox,
+		"HERALD_SIGNUP":       "true",
 	})
 	call := func(method, path, body string) (int, string) {
 		t.Helper()
@@ -87,6 +89,17 @@ func TestServeWiring(t *testing.T) {
 		t.Fatalf("after confirming: %+v %v", sub, err)
 	}
 
+	// The sign-up form queues; serve's worker sends the confirmation.
+	_, page = call("GET", "/signup", "")
+	form := url.Values{"csrf": {csrfOf(t, page)}, "email": {"form@example.com"}, "topic": {"japan"}, "time_zone": {"UTC"}}
+	if code, page = call("POST", "/signup", form.Encode()); code != 200 || !strings.Contains(page, "Check your inbox") {
+		t.Fatalf("signup %d %s", code, page)
+	}
+	signed := waitForSubscriber(t, subscribers.NewStore(rdb, prefix, nil), outbox, "form@example.com")
+	if text := outboxText(t, outbox, signed.ID); !strings.Contains(text, base+"/c/") {
+		t.Errorf("no confirmation link in the sign-up's email:\n%s", text)
+	}
+
 	code, body = call("POST", "/v1/dispatch", "")
 	var stats map[string]int
 	if code != 200 || json.Unmarshal([]byte(body), &stats) != nil {
@@ -104,6 +117,26 @@ func TestServeWiring(t *testing.T) {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q:\n%s", want, metrics)
 		}
+	}
+}
+
+// waitForSubscriber waits until serve's sign-up worker has stored the
+// address and written its confirmation email (the outbox file is written
+// before the worker moves on), for at most 10 s.
+func waitForSubscriber(t *testing.T, st *subscribers.Store, outbox, email string) *subscribers.Subscriber {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sub, err := st.GetByEmail(t.Context(), email)
+		if err == nil {
+			if files, _ := filepath.Glob(filepath.Join(outbox, sub.ID+"-*.eml")); len(files) > 0 {
+				return sub
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no confirmation for %s after 10 s: %v", email, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -1,11 +1,9 @@
 package web
 
 import (
-	"context"
-	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"herald/subscribers"
 )
@@ -32,26 +30,31 @@ type signupForm struct {
 var signupClosedPage = messageView{Title: "Sign-up is closed", Paragraphs: []string{
 	"This server does not take sign-ups on the web. Ask the newsroom how to subscribe."}}
 
+// signupOpen reports whether the public form is on: turned on, with a way
+// to send its confirmation emails.
+func (s *Server) signupOpen() bool { return s.d.Signup && s.d.SendConfirmation != nil }
+
 // signupPage shows the public form: an email address and topics from the
-// registry. It is there only when confirmation emails can be sent.
+// registry.
 func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {
-	if s.d.SendConfirmation == nil {
+	if !s.signupOpen() {
 		s.message(w, http.StatusNotFound, signupClosedPage)
 		return
 	}
 	s.renderSignup(w, r, http.StatusOK, signupForm{TimeZone: "UTC"}, nil)
 }
 
-// signup creates a pending subscriber (or refreshes a pending or
-// unsubscribed one) and mails the confirmation link. The answer is the
-// same whether or not the address was known, so the form tells no one who
-// subscribes.
+// signup checks the posted form and queues it for the sign-up workers
+// (signup_work.go), which decide what the address gets. The handler does
+// the same work, and answers the same page, whether or not the address is
+// known, and waits for no email.
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
-	if s.d.SendConfirmation == nil {
+	if !s.signupOpen() {
 		s.message(w, http.StatusNotFound, signupClosedPage)
 		return
 	}
-	if !s.checkForm(w, r, signupSubject) {
+	// A forged or stale form costs nothing; a valid one counts.
+	if !s.checkForm(w, r, signupSubject) || !s.admitSignup(w, r) {
 		return
 	}
 	form := signupForm{
@@ -69,17 +72,24 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		s.renderSignup(w, r, http.StatusUnprocessableEntity, form, errs)
 		return
 	}
-	sub, err = s.upsertPending(r.Context(), sub)
-	if err == nil && sub != nil {
-		err = s.sendConfirmation(r, sub)
-	}
-	if err != nil {
-		s.unavailable(w, "signup", err)
+	if !s.enqueueSignup(signupJob{sub: sub, base: s.baseURL(r)}) {
+		setRetryAfter(w, time.Minute)
+		s.message(w, http.StatusServiceUnavailable, signupBusyPage)
 		return
 	}
-	s.message(w, http.StatusOK, messageView{Title: "Check your inbox", Paragraphs: []string{
-		"We sent a link to " + form.Email + ". Open it to confirm your subscription; until then you get no digests.",
-		"The link works for 7 days. No email? Check your spam folder, or sign up again."}})
+	s.message(w, http.StatusOK, s.checkInboxView(form.Email))
+}
+
+var signupBusyPage = messageView{Title: "Please try again", Paragraphs: []string{
+	"We are taking many sign-ups just now. Please try again in a minute."}}
+
+// checkInboxView is the answer to every accepted sign-up.
+func (s *Server) checkInboxView(email string) messageView {
+	return messageView{Title: "Check your inbox", Paragraphs: []string{
+		"We are sending a link to " + email + ". Open it within " + spell(s.d.SignupExpiry) +
+			" to confirm your subscription; until then you get no digests.",
+		"No email after a few minutes? Check your spam folder. You can ask for a new link by signing up again after " +
+			spell(s.d.SignupCooldown) + "."}}
 }
 
 // subscriber checks the form and returns the pending subscriber it asks for.
@@ -108,37 +118,6 @@ func (f signupForm) subscriber(known map[string]bool) (*subscribers.Subscriber, 
 		}
 	}
 	return sub, errs
-}
-
-// upsertPending adds sub, or makes a known pending address pending again
-// with the new topics. A known active, paused or bounced address, and one on
-// the suppression list (every unsubscribed one is), is left alone: it
-// returns nil and no email goes out. A reader who unsubscribed comes back
-// through the preferences link of their last email instead.
-func (s *Server) upsertPending(ctx context.Context, sub *subscribers.Subscriber) (*subscribers.Subscriber, error) {
-	err := s.d.Subs.Add(ctx, sub)
-	if errors.Is(err, subscribers.ErrSuppressed) {
-		s.d.Logger.Info("signup for a suppressed address ignored")
-		return nil, nil
-	}
-	if !errors.Is(err, subscribers.ErrExists) {
-		return sub, err
-	}
-	old, err := s.d.Subs.GetByEmail(ctx, sub.Email)
-	if err != nil {
-		return nil, err
-	}
-	if old.Status != subscribers.StatusPending && old.Status != subscribers.StatusUnsubscribed {
-		s.d.Logger.Info("signup for a subscribed address ignored", slog.String("subscriber", old.ID))
-		return nil, nil
-	}
-	old.Topics, old.TimeZone, old.Status = sub.Topics, sub.TimeZone, subscribers.StatusPending
-	err = s.d.Subs.Update(ctx, old)
-	if errors.Is(err, subscribers.ErrSuppressed) {
-		s.d.Logger.Info("signup for a suppressed address ignored", slog.String("subscriber", old.ID))
-		return nil, nil
-	}
-	return old, err
 }
 
 func (s *Server) renderSignup(w http.ResponseWriter, r *http.Request, status int, f signupForm, errs fieldErrors) {

@@ -26,6 +26,7 @@ import (
 	"herald/digest"
 	"herald/internal/health"
 	"herald/internal/keyring"
+	"herald/internal/ratelimit"
 	"herald/stories"
 	"herald/subscribers"
 )
@@ -34,8 +35,14 @@ import (
 const (
 	DefaultMaxBodyBytes   = 1 << 20  // 1 MiB: one API request body
 	DefaultMaxImportBytes = 32 << 20 // 32 MiB: one CSV import
-	// ConfirmLifetime is how long a double opt-in link stays valid.
+	// ConfirmLifetime is how long a double opt-in link stays valid unless
+	// Deps.SignupExpiry says otherwise.
 	ConfirmLifetime = 7 * 24 * time.Hour
+	// DefaultSignupCooldown is the least time between two confirmation
+	// emails to one address from the sign-up form.
+	DefaultSignupCooldown = time.Hour
+	// DefaultSignupQueue is how many sign-ups may wait for the workers.
+	DefaultSignupQueue = 1024
 	// pageLinkLifetime is the life of links signed on the fly by the pages
 	// (the preferences link on the unsubscribe page, for instance).
 	pageLinkLifetime = 30 * 24 * time.Hour
@@ -74,6 +81,23 @@ type Deps struct {
 	// and no "confirm": true in the API.
 	SendConfirmation func(ctx context.Context, sub *subscribers.Subscriber, confirmURL string) error
 
+	// Signup turns the public /signup form on (HERALD_SIGNUP); it also
+	// needs SendConfirmation, and RunSignups running to send its emails.
+	Signup bool
+	// SignupCooldown is the least time between two sign-up confirmation
+	// emails to one address (DefaultSignupCooldown when 0).
+	SignupCooldown time.Duration
+	// SignupExpiry is how long an unconfirmed sign-up lives (the store's
+	// sweep removes it after), and so how long its link is valid
+	// (ConfirmLifetime when 0).
+	SignupExpiry time.Duration
+	// SignupQueue bounds the sign-ups waiting for the workers
+	// (DefaultSignupQueue when 0); a full queue answers 503.
+	SignupQueue int
+	// SignupLimit counts POST /signup per client; AuthLimit counts wrong
+	// or missing /v1 tokens per client (see limitAuth). Nil: no limit.
+	SignupLimit, AuthLimit *ratelimit.Limiter
+
 	// WebVersion renders the page of a message's web version from its
 	// signed token (GET /m/{token}); it fails with ErrVersionGone once the
 	// stories have expired, or a subscribers token error. Nil: 404.
@@ -97,16 +121,18 @@ type Deps struct {
 
 // Server is the HTTP handler.
 type Server struct {
-	d      Deps
-	keys   *keyring.Ring // Secret, then PreviousSecrets
-	mux    *http.ServeMux
-	origin *http.CrossOriginProtection
+	d       Deps
+	keys    *keyring.Ring // Secret, then PreviousSecrets
+	mux     *http.ServeMux
+	origin  *http.CrossOriginProtection
+	signups chan signupJob // see signup_work.go
 }
 
 // New returns the HTTP handler for d.
 func New(d Deps) *Server {
 	d = withDefaults(d)
-	s := &Server{d: d, keys: keyring.New(d.Secret, d.PreviousSecrets...), mux: http.NewServeMux(), origin: http.NewCrossOriginProtection()}
+	s := &Server{d: d, keys: keyring.New(d.Secret, d.PreviousSecrets...), mux: http.NewServeMux(),
+		origin: http.NewCrossOriginProtection(), signups: make(chan signupJob, d.SignupQueue)}
 	if o := originOf(d.BaseURL); o != "" {
 		_ = s.origin.AddTrustedOrigin(o) // a proxy may rewrite Host
 	}
@@ -130,6 +156,7 @@ func withDefaults(d Deps) Deps {
 	if d.BounceThreshold <= 0 {
 		d.BounceThreshold = 1
 	}
+	d = withSignupDefaults(d)
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics()
 	}

@@ -29,7 +29,11 @@ func TestServeAcceptsPreviousSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(webDeps(a, &app.Channels{ByKind: map[subscribers.Kind]digest.Channel{}})))
+	deps, err := webDeps(a, &app.Channels{ByKind: map[subscribers.Kind]digest.Channel{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(deps))
 	t.Cleanup(srv.Close)
 	sub := &subscribers.Subscriber{Email: "ann@example.com"}
 	if err := a.Subs.Add(ctx, sub); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"herald/app"
 	"herald/digest"
+	"herald/internal/ratelimit"
 	"herald/subscribers"
 	"herald/web"
 )
@@ -35,7 +37,12 @@ func serve(ctx context.Context, cfg *app.Config, stderr io.Writer) error {
 	}
 	defer a.Close()
 	defer chans.Close()
-	return a.Serve(ctx, chans.ByKind, web.New(webDeps(a, chans)), nil)
+	d, err := webDeps(a, chans)
+	if err != nil {
+		return err
+	}
+	srv := web.New(d)
+	return a.Serve(ctx, chans.ByKind, srv, nil, srv.RunSignups)
 }
 
 // openDispatcher opens what sending needs: the stores and the channels.
@@ -69,7 +76,7 @@ func openDispatcher(ctx context.Context, cfg *app.Config, stderr io.Writer,
 // scheduler's runner (which a.Serve builds from the same map) and POST
 // /v1/dispatch both count their sends in /metrics. Confirmation emails go
 // through the unwrapped email channel: they are not digests.
-func webDeps(a *app.App, chans *app.Channels) web.Deps {
+func webDeps(a *app.App, chans *app.Channels) (web.Deps, error) {
 	metrics := web.NewMetrics()
 	email := chans.ByKind[subscribers.KindEmail]
 	for kind, ch := range chans.ByKind {
@@ -88,6 +95,12 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 		Metrics: metrics, Health: a.Health, BounceThreshold: a.Cfg.BounceThreshold,
 		Now: a.Now, Logger: a.Logger,
 	}
+	if err := withLimits(&d, a); err != nil {
+		return d, err
+	}
+	if email == nil && d.Signup {
+		a.Logger.Warn("HERALD_SIGNUP is on but there is no email channel to send confirmations: /signup stays closed")
+	}
 	if email != nil { // no email channel: no sign-up page, no "confirm" in the API
 		d.SendConfirmation = func(ctx context.Context, sub *subscribers.Subscriber, confirmURL string) error {
 			body, err := web.ConfirmationEmail(sub, confirmURL)
@@ -102,5 +115,16 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 			})
 		}
 	}
-	return d
+	return d, nil
+}
+
+// withLimits sets the sign-up settings and the per-client limits (in
+// Redis, so they hold across every process).
+func withLimits(d *web.Deps, a *app.App) error {
+	c := a.Cfg
+	d.Signup, d.SignupCooldown, d.SignupExpiry = c.Signup, c.SignupCooldown, c.SignupExpiry
+	var err, aerr error
+	d.SignupLimit, err = ratelimit.New(a.RDB, c.RedisPrefix, "signup", ratelimit.Rate{Limit: c.SignupLimit, Window: c.SignupWindow}, a.Now)
+	d.AuthLimit, aerr = ratelimit.New(a.RDB, c.RedisPrefix, "auth", ratelimit.Rate{Limit: c.AuthLimit, Window: c.AuthWindow}, a.Now)
+	return errors.Join(err, aerr)
 }
