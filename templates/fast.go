@@ -3,14 +3,12 @@ package templates
 import (
 	"bytes"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
 	"sync"
 	"sync/atomic"
 	texttemplate "text/template"
-	"text/template/parse"
 	"time"
 
 	"herald/digest"
@@ -119,6 +117,8 @@ type fragments struct {
 	// text and parts when "story" is only that (see skeleton); nil when
 	// it is not, and "story" runs.
 	skel [2][]segment
+	// ranges are the bodies of the flattened ranges (see fastrange.go).
+	ranges []flatRange
 }
 
 // The markers of whole stories, after those of the parts.
@@ -206,6 +206,12 @@ func newFragments(html, text entry) (*fragments, error) {
 	if err := f.redefineStory(hc, tc); err != nil {
 		return nil, err
 	}
+	if err := f.flattenHTML(hc); err != nil {
+		return nil, err
+	}
+	if err := f.flattenText(tc); err != nil {
+		return nil, err
+	}
 	f.html = entry{set: hc, name: html.name, size: new(atomic.Int64)}
 	f.text = entry{set: tc, name: text.name, size: new(atomic.Int64)}
 	return f, nil
@@ -214,138 +220,6 @@ func newFragments(html, text entry) (*fragments, error) {
 const storyName = "story"
 
 func partFunc(p partID) string { return fmt.Sprintf("heraldStoryPart%d", p) }
-
-// cloneHTML makes two clones of h in which every part prints its marker.
-func (f *fragments) cloneHTML(h *htmltemplate.Template) (skel, render *htmltemplate.Template, err error) {
-	var out [2]*htmltemplate.Template
-	for i := range out {
-		if out[i], err = h.Clone(); err != nil {
-			return nil, nil, fmt.Errorf("templates: clone HTML: %w", err)
-		}
-		funcs := htmltemplate.FuncMap{}
-		for p := range nMarks {
-			funcs[partFunc(p)] = func(v *StoryView) htmltemplate.HTML { return htmltemplate.HTML(f.mark(p, v)) }
-		}
-		out[i].Funcs(funcs)
-		for p, spec := range parts {
-			if spec.html && f.plain[p] != nil {
-				if _, err = out[i].New(spec.name).Parse("{{" + partFunc(partID(p)) + " .}}"); err != nil {
-					return nil, nil, fmt.Errorf("templates: fast %s: %w", spec.name, err)
-				}
-			}
-		}
-	}
-	return out[0], out[1], nil
-}
-
-// cloneText is cloneHTML for the text set.
-func (f *fragments) cloneText(t *texttemplate.Template) (skel, render *texttemplate.Template, err error) {
-	var out [2]*texttemplate.Template
-	for i := range out {
-		if out[i], err = t.Clone(); err != nil {
-			return nil, nil, fmt.Errorf("templates: clone text: %w", err)
-		}
-		funcs := texttemplate.FuncMap{}
-		for p := range nMarks {
-			funcs[partFunc(p)] = func(v *StoryView) string { return f.mark(p, v) }
-		}
-		out[i].Funcs(funcs)
-		for p, spec := range parts {
-			if !spec.html && f.plain[p] != nil {
-				if _, err = out[i].New(spec.name).Parse("{{" + partFunc(partID(p)) + " .}}"); err != nil {
-					return nil, nil, fmt.Errorf("templates: fast %s: %w", spec.name, err)
-				}
-			}
-		}
-	}
-	return out[0], out[1], nil
-}
-
-// has reports the parts of the HTML (or the text) set by template name.
-func (f *fragments) has(html bool) func(name string) bool {
-	return func(name string) bool {
-		for p, spec := range parts {
-			if spec.html == html && spec.name == name && f.plain[p] != nil {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-// composite reports a template made of text and calls {{template "part" .}}
-// of parts only: its output is the same text around the parts for every
-// story, so it need not run.
-func composite(tree *parse.Tree, isPart func(name string) bool) bool {
-	if tree == nil || tree.Root == nil {
-		return false
-	}
-	for _, n := range tree.Root.Nodes {
-		switch n := n.(type) {
-		case *parse.TextNode:
-		case *parse.TemplateNode:
-			if !isPart(n.Name) || n.Pipe == nil || len(n.Pipe.Decl) > 0 || len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 {
-				return false
-			}
-			if _, ok := n.Pipe.Cmds[0].Args[0].(*parse.DotNode); !ok {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// skeleton renders "story" with set (whose parts print markers) and cuts
-// the output into text and parts; nil when ok is false.
-func (f *fragments) skeleton(set executor, ok bool) ([]segment, error) {
-	if !ok {
-		return nil, nil
-	}
-	var b bytes.Buffer
-	if err := set.ExecuteTemplate(&b, storyName, &StoryView{}); err != nil {
-		return nil, fmt.Errorf("templates: story skeleton: %w", err)
-	}
-	var segs []segment
-	out := b.Bytes()
-	for len(out) > 0 {
-		i := bytes.IndexByte(out, 0)
-		if i < 0 {
-			i = len(out)
-		}
-		if i > 0 {
-			segs = append(segs, segment{text: string(out[:i]), part: -1})
-		}
-		out = out[i:]
-		if len(out) == 0 {
-			break
-		}
-		p, slot, ok := f.parse(out)
-		if !ok || slot != 0 || p >= nParts {
-			return nil, nil // not what it seemed: let "story" run
-		}
-		segs = append(segs, segment{part: p})
-		out = out[markerLen:]
-	}
-	return segs, nil
-}
-
-// redefineStory makes "story" print a whole-story marker in the render
-// clones of the sets where it has a skeleton.
-func (f *fragments) redefineStory(hc *htmltemplate.Template, tc *texttemplate.Template) error {
-	if f.skel[0] != nil {
-		if _, err := hc.New(storyName).Parse("{{" + partFunc(markStoryHTML) + " .}}"); err != nil {
-			return fmt.Errorf("templates: fast HTML story: %w", err)
-		}
-	}
-	if f.skel[1] != nil {
-		if _, err := tc.New(storyName).Parse("{{" + partFunc(markStoryText) + " .}}"); err != nil {
-			return fmt.Errorf("templates: fast text story: %w", err)
-		}
-	}
-	return nil
-}
 
 // mark is what the clones print for mark p (a part, or a whole story) of
 // v: its marker, or the part itself for a story past the markers.
@@ -574,61 +448,4 @@ func (f *fragments) parse(b []byte) (p partID, slot int, ok bool) {
 		return 0, 0, false
 	}
 	return p, slot, true
-}
-
-// verifyDigests are the sample digests, the full one again with text that
-// every escaping context escapes differently (a part called where it is
-// escaped otherwise than alone shows), and digests in which parts share a
-// key while everything else differs (a part that depends on more than its
-// key shows): the same story at two ranks and in two zones with other
-// topics, two stories with the same topics, two with the same time.
-func verifyDigests() []*digest.Digest {
-	ds := sampleDigests()
-	full := ds[0]
-	tricky := *full
-	tricky.Items = nil
-	for _, it := range full.Items {
-		st := *it.Story
-		st.Headline = `<b>"Q" & 'A'</b> ` + st.Headline
-		st.Summary = `a < b && "c" > 'd' ` + st.Summary
-		tricky.Items = append(tricky.Items, digest.Item{Story: &st, Matched: it.Matched})
-	}
-	a, b := full.Items[0].Story, full.Items[1].Story
-	c := *b
-	c.ID, c.Headline, c.URL = "other", "Another headline", "https://news.example.com/other"
-	korea := stories.Topic{Slug: "south-korea", Name: "South Korea"}
-	japan := full.Items[0].Matched
-	sharing := *full
-	sharing.Items = []digest.Item{{Story: a, Matched: japan}, {Story: b, Matched: japan}, {Story: &c, Matched: []stories.Topic{korea}},
-		{Story: a, Matched: []stories.Topic{korea}}}
-	seoul := sharing
-	sub := *full.Subscriber
-	sub.TimeZone = "Asia/Seoul"
-	seoul.Subscriber = &sub
-	seoul.Items = []digest.Item{{Story: b, Matched: japan}, {Story: a, Matched: japan}}
-	return append(ds, &tricky, &sharing, &seoul)
-}
-
-// errFastDiffers says the fast way would not print what the templates do.
-var errFastDiffers = errors.New("templates: story fragments render differently")
-
-// verify renders the verification digests the plain and the fast way and
-// reports errFastDiffers unless the emails are the same.
-func (s *Set) verify() error {
-	for _, d := range verifyDigests() {
-		for _, l := range s.emailLayouts() {
-			plain, err := s.renderLayout(d, l, nil)
-			if err != nil {
-				return err
-			}
-			fast, err := s.renderLayout(d, l, s.frags)
-			if err != nil {
-				return err
-			}
-			if !bytes.Equal(plain.HTML, fast.HTML) || !bytes.Equal(plain.Text, fast.Text) || plain.Subject != fast.Subject {
-				return errFastDiffers
-			}
-		}
-	}
-	return nil
 }

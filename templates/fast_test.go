@@ -30,6 +30,10 @@ func TestFastWayOnForDefaults(t *testing.T) {
 	if s.frags.skel[0] == nil || s.frags.skel[1] == nil {
 		t.Errorf("the default stories do not render by skeleton (HTML %v, text %v)", s.frags.skel[0] != nil, s.frags.skel[1] != nil)
 	}
+	// The contents list and the stories, in the HTML and the text email.
+	if len(s.frags.ranges) != 4 {
+		t.Errorf("%d ranges over the stories flattened, want 4", len(s.frags.ranges))
+	}
 }
 
 // Digests of every shape render to the same bytes with kept story parts
@@ -123,6 +127,9 @@ func randomDigest(r *rand.Rand, pool []*stories.Story, i int) *digest.Digest {
 // parts it can (the text set's, when the HTML story has none), or none
 // when a part depends on more than its key or is called where it would be
 // escaped otherwise than alone.
+// plainStory is a story template for overrides of the frame's templates.
+const plainStory = `{{define "story"}}<tr><td>{{template "story-body" .}}</td></tr>{{end}}{{define "story-body"}}<p>{{.Headline}}</p>{{end}}`
+
 func TestFastWayWithOverrides(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -138,6 +145,8 @@ func TestFastWayWithOverrides(t *testing.T) {
 			`{{define "story-topics"}}<p>{{.Headline}}: {{range .Topics}}{{.}}{{end}}</p>{{end}}`, true},
 		{"body in a script", `{{define "story"}}<tr><td><script>var h = {{template "story-body" .}};</script></td></tr>{{end}}` +
 			`{{define "story-body"}}{{.Headline}}{{end}}`, true},
+		{"contents doing more than its parts", `{{define "contents"}}<tr><td>{{range .Stories}}<p>{{.Rank}}</p>{{template "entry" .}}{{end}}</td></tr>{{end}}` + plainStory, false},
+		{"stories ranged in a textarea", `{{define "contents"}}<tr><td><textarea>{{range .Stories}}{{template "entry" .}}{{end}}</textarea></td></tr>{{end}}` + plainStory, true},
 	}
 	r := rand.New(rand.NewPCG(9, 10))
 	pool := randomStories(r, 20)
