@@ -78,6 +78,7 @@ func webDeps(a *app.App, chans *app.Channels) web.Deps {
 	d := web.Deps{
 		RDB: a.RDB, Stories: a.Stories, Subs: a.Subs,
 		Secret: []byte(a.Cfg.Secret), APIToken: a.Cfg.APIToken, BaseURL: a.Cfg.BaseURL,
+		BounceToken: a.Cfg.BounceToken, BounceSecret: []byte(a.Cfg.BounceSecret), KeyPrefix: a.Cfg.RedisPrefix,
 		Ingest:  a.Ingest,
 		Preview: a.Preview, WebVersion: a.WebVersion,
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
