@@ -10,7 +10,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"herald/channels/slack"
 	"herald/digest"
+	"herald/internal/egress"
 	"herald/internal/health"
 	"herald/internal/redisstate"
 	"herald/stories"
@@ -35,6 +37,8 @@ type App struct {
 	Health *health.Registry
 	// RelayBackoff paces the probes of a relay (or Slack) that is down.
 	RelayBackoff health.Backoff
+	// Webhooks is the policy a team's webhook URL must meet.
+	Webhooks *egress.Hosts
 
 	ownRDB bool
 }
@@ -57,7 +61,11 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, RDB: opts.RDB, Now: opts.Now, Logger: opts.Logger}
+	hooks, err := slack.WebhookPolicy(cfg.SlackWebhookHosts)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	a := &App{Cfg: cfg, RDB: opts.RDB, Now: opts.Now, Logger: opts.Logger, Webhooks: hooks}
 	if a.Now == nil {
 		a.Now = time.Now
 	}

@@ -78,6 +78,10 @@ type Deps struct {
 	// and no "confirm": true in the API.
 	SendConfirmation func(ctx context.Context, sub *subscribers.Subscriber, confirmURL string) error
 
+	// CheckWebhook refuses a team's webhook URL that the host policy does
+	// not allow (POST and PATCH /v1/subscribers). Nil: the store's checks only.
+	CheckWebhook func(raw string) error
+
 	// WebVersion renders the page of a message's web version from its
 	// signed token (GET /m/{token}); it fails with ErrVersionGone once the
 	// stories have expired, or a subscribers token error. Nil: 404.
