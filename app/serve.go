@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -17,18 +16,23 @@ import (
 
 // Serve runs the dispatch scheduler and the HTTP server until ctx ends, then
 // stops claiming work, lets in-flight sends finish (up to ShutdownGrace) and
-// returns. ready, if not nil, receives the HTTP listener's address.
+// returns. ready, if not nil, receives the HTTP listener's address, then,
+// with HERALD_ADMIN_ADDR, the admin listener's: give it room for both.
 func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Channel, handler http.Handler, ready chan<- string) error {
-	ln, err := net.Listen("tcp", a.Cfg.HTTPAddr)
+	a.warnPlainBaseURL()
+	servers, err := a.listen(handler)
 	if err != nil {
-		return fmt.Errorf("listen on %s (HERALD_HTTP_ADDR): %w", a.Cfg.HTTPAddr, err)
+		return err
 	}
-	srv := a.httpServer(handler)
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(limitListener(ln, a.Cfg.HTTPMaxConns)) }()
-	a.Logger.Info("herald serving", slog.String("http_addr", ln.Addr().String()))
-	if ready != nil {
-		ready <- ln.Addr().String()
+	httpDone := make(chan error, len(servers))
+	for _, l := range servers {
+		go func() { httpDone <- l.srv.Serve(limitListener(l.ln, a.Cfg.HTTPMaxConns)) }()
+	}
+	a.logServing(servers)
+	for _, l := range servers {
+		if ready != nil {
+			ready <- l.ln.Addr().String()
+		}
 	}
 
 	sched := &digest.Scheduler{
@@ -54,8 +58,10 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 	case <-grace.Done():
 		err = errors.New("shutdown grace period passed with sends still in flight; their leases will expire and another run retries them")
 	}
-	if herr := srv.Shutdown(grace); herr != nil && err == nil {
-		err = herr
+	for _, l := range servers {
+		if herr := l.srv.Shutdown(grace); herr != nil && err == nil {
+			err = herr
+		}
 	}
 	return err
 }
