@@ -20,7 +20,7 @@ const adminToken = "admin-token-0123456789abcdef"
 
 // serveFor starts Serve with cfg over the real web handler and returns the
 // listeners' addresses and the log.
-func serveFor(t *testing.T, cfg app.Config) (addrs []string, log *syncBuffer) {
+func serveFor(t *testing.T, cfg app.Config, tweak ...func(*web.Deps)) (addrs []string, log *syncBuffer) {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
 	cfg.RedisPrefix, cfg.Secret, cfg.APIToken, cfg.Tick = prefix, strings.Repeat("s", 32), adminToken, "@every 1h"
@@ -29,7 +29,11 @@ func serveFor(t *testing.T, cfg app.Config) (addrs []string, log *syncBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := web.New(web.Deps{RDB: rdb, Stories: a.Stories, Subs: a.Subs, Secret: []byte(cfg.Secret), APIToken: cfg.APIToken, Logger: a.Logger})
+	d := web.Deps{RDB: rdb, Stories: a.Stories, Subs: a.Subs, Secret: []byte(cfg.Secret), APIToken: cfg.APIToken, Logger: a.Logger}
+	for _, fn := range tweak {
+		fn(&d)
+	}
+	h := web.New(d)
 	ctx, stop := context.WithCancel(context.Background())
 	ready, done := make(chan string, 2), make(chan error, 1)
 	go func() { done <- a.Serve(ctx, map[subscribers.Kind]digest.Channel{}, h, ready) }()
