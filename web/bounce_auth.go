@@ -24,7 +24,7 @@ import (
 //     X-Herald-Timestamp: <unix seconds> and
 //     X-Herald-Signature: sha256=<hex>. A timestamp more than BounceSkew
 //     from now is refused, and so is a signature seen before (kept in Redis
-//     with SET NX PX for twice the skew).
+//     with SET NX PX for bounceReplayTTL).
 //
 // The admin token keeps working on /v1/bounces.
 const (
@@ -32,6 +32,10 @@ const (
 	BounceSignatureHeader = "X-Herald-Signature"
 	// BounceSkew is how far a signed request's timestamp may be from now.
 	BounceSkew = 5 * time.Minute
+	// bounceReplayTTL is how long a used signature is remembered: past the
+	// whole window its timestamp is accepted in (a timestamp BounceSkew
+	// ahead is still acceptable BounceSkew after it), with a margin.
+	bounceReplayTTL = 2*BounceSkew + time.Minute
 )
 
 // bounceRoute sends POST /v1/bounces that carries the bounce credential to
@@ -110,9 +114,9 @@ func (s *Server) freshTimestamp(v string) (string, error) {
 }
 
 // rememberSignature refuses a signature already used: it is kept for
-// twice the skew, longer than its timestamp stays acceptable.
+// longer than its timestamp stays acceptable.
 func (s *Server) rememberSignature(ctx context.Context, sig []byte) error {
-	fresh, err := s.d.RDB.SetNX(ctx, s.bounceSigKey(sig), 1, 2*BounceSkew).Result()
+	fresh, err := s.d.RDB.SetNX(ctx, s.bounceSigKey(sig), 1, bounceReplayTTL).Result()
 	switch {
 	case err != nil:
 		return errors.New("cannot check the signature for replay: Redis unavailable")

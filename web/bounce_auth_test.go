@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"herald/internal/redistest"
 )
 
 const (
@@ -47,6 +49,15 @@ func TestBounceSignature(t *testing.T) {
 	good := signed(now.Add(-time.Minute), bounceBody)
 	if r := f.do("POST", "/v1/bounces", bounceBody, good...); r.Status != 200 {
 		t.Fatalf("signed report: %d %s", r.Status, r.Body)
+	}
+	keys := redistest.Keys(t, f.rdb, f.prefix+"bounce:sig:*")
+	if len(keys) != 1 {
+		t.Errorf("replay keys %v, want the one signature", keys)
+	}
+	for _, k := range keys {
+		if ttl := f.rdb.PTTL(t.Context(), k).Val(); ttl <= 0 {
+			t.Errorf("replay key %s has no expiry (%v)", k, ttl)
+		}
 	}
 	cases := map[string]struct {
 		hdr  []string
