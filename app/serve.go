@@ -24,16 +24,7 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 	if err != nil {
 		return err
 	}
-	httpDone := make(chan error, len(servers))
-	for _, l := range servers {
-		go func() { httpDone <- l.srv.Serve(limitListener(l.ln, a.Cfg.HTTPMaxConns)) }()
-	}
-	a.logServing(servers)
-	for _, l := range servers {
-		if ready != nil {
-			ready <- l.ln.Addr().String()
-		}
-	}
+	httpDone := a.serveHTTP(servers, ready)
 
 	sched := &digest.Scheduler{
 		Runner:   a.Runner(channels),
@@ -50,9 +41,16 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
+	return a.shutdown(servers, schedDone)
+}
+
+// shutdown waits up to ShutdownGrace for the scheduler's in-flight sends,
+// then closes the HTTP servers.
+func (a *App) shutdown(servers []listener, schedDone <-chan error) error {
 	a.Logger.Info("shutting down: finishing in-flight sends", slog.Duration("grace", a.Cfg.ShutdownGrace))
 	grace, cancel := context.WithTimeout(context.Background(), a.Cfg.ShutdownGrace)
 	defer cancel()
+	var err error
 	select {
 	case err = <-schedDone:
 	case <-grace.Done():
@@ -64,6 +62,22 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 		}
 	}
 	return err
+}
+
+// serveHTTP starts every listener's server, each bounded to HTTPMaxConns
+// connections, and reports their addresses on ready.
+func (a *App) serveHTTP(servers []listener, ready chan<- string) <-chan error {
+	done := make(chan error, len(servers))
+	for _, l := range servers {
+		go func() { done <- l.srv.Serve(limitListener(l.ln, a.Cfg.HTTPMaxConns)) }()
+	}
+	a.logServing(servers)
+	for _, l := range servers {
+		if ready != nil {
+			ready <- l.ln.Addr().String()
+		}
+	}
+	return done
 }
 
 // httpServer bounds what one client can hold: the headers (size and time),
