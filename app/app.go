@@ -10,7 +10,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"herald/channels/slack"
 	"herald/digest"
+	"herald/internal/egress"
 	"herald/internal/health"
 	"herald/internal/keyring"
 	"herald/internal/redisstate"
@@ -39,6 +41,8 @@ type App struct {
 	// Keys sign reader links (Cfg.Secret) and check them (with
 	// Cfg.SecretPrevious too).
 	Keys *keyring.Ring
+	// Webhooks is the policy a team's webhook URL must meet.
+	Webhooks *egress.Hosts
 
 	ownRDB bool
 }
@@ -61,7 +65,11 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, RDB: opts.RDB, Now: opts.Now, Logger: opts.Logger,
+	hooks, err := slack.WebhookPolicy(cfg.SlackWebhookHosts)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	a := &App{Cfg: cfg, RDB: opts.RDB, Now: opts.Now, Logger: opts.Logger, Webhooks: hooks,
 		Keys: keyring.New([]byte(cfg.Secret), cfg.PreviousSecrets()...)}
 	if a.Now == nil {
 		a.Now = time.Now

@@ -114,7 +114,7 @@ func (a *App) openEmail(ctx context.Context, strict bool) (*email.Sender, *healt
 // teams posting by channel ID are held (webhook teams still post), and a
 // token Slack refuses holds them too, until auth.test passes again.
 func (a *App) slackChannel(ctx context.Context, strict bool) digest.Channel {
-	sl := slack.New(slack.Config{Token: a.Cfg.SlackToken, APIURL: a.Cfg.SlackAPIURL}, a.Logger)
+	sl := slack.New(slack.Config{Token: a.Cfg.SlackToken, APIURL: a.Cfg.SlackAPIURL, Webhooks: a.Webhooks}, a.Logger)
 	dep := a.Health.Add("slack")
 	g := &guard{next: sl, dep: dep, check: sl.Check, applies: viaToken, ctx: ctx, backoff: a.RelayBackoff, log: a.Logger}
 	if a.Cfg.SlackToken == "" {

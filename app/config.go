@@ -30,14 +30,20 @@ type Config struct {
 	From         string
 	SlackToken   string // secret
 	SlackAPIURL  string // Slack Web API base URL; empty: Slack's own
-	HTTPAddr     string
-	BaseURL      string // where Herald's own pages live, for links in messages
-	SiteURL      string // the news site, for "and N more"
-	APIToken     string // secret
-	Secret       string // secret: HMAC key for reader links
-	TemplatesDir string
-	Outbox       string // when set, write messages here instead of sending
-	UnsubMailto  string // mailto address for List-Unsubscribe, "" for none
+	// SlackWebhookHosts are host[:port] entries, comma-separated, that
+	// webhook URLs may name besides Slack's own (proxies, test doubles).
+	SlackWebhookHosts string
+	HTTPAddr          string
+	BaseURL           string // where Herald's own pages live, for links in messages
+	SiteURL           string // the news site, for "and N more"
+	APIToken          string // secret
+	BounceToken       string // secret: opens POST /v1/bounces only
+	BounceSecret      string // secret: HMAC key of signed bounce reports
+	AdminAddr         string // when set, /v1 and /metrics are served here only
+	Secret            string // secret: HMAC key for reader links
+	TemplatesDir      string
+	Outbox            string // when set, write messages here instead of sending
+	UnsubMailto       string // mailto address for List-Unsubscribe, "" for none
 
 	// SecretPrevious (secret) is a comma-separated list of former Secrets,
 	// still accepted on links and forms, never used to sign: key rotation.
@@ -142,10 +148,14 @@ func (c *Config) settings() []setting {
 		{name: "from", usage: "From address of digests", str: &c.From},
 		{name: "slack-token", usage: "Slack bot token (chat:write)", str: &c.SlackToken, secret: true},
 		{name: "slack-api-url", usage: "Slack Web API base URL (empty: https://slack.com/api/; for tests and proxies)", str: &c.SlackAPIURL},
+		{name: "slack-webhook-hosts", usage: "comma-separated host[:port] list webhook URLs may name besides hooks.slack.com and hooks.slack-gov.com (proxies, test doubles)", str: &c.SlackWebhookHosts},
 		{name: "http-addr", usage: "HTTP listen address", str: &c.HTTPAddr},
+		{name: "admin-addr", usage: "listen address of the admin API and /metrics (empty: HERALD_HTTP_ADDR serves them)", str: &c.AdminAddr},
 		{name: "base-url", usage: "public URL of Herald's pages, for links in messages", str: &c.BaseURL},
 		{name: "site-url", usage: "the news site's URL", str: &c.SiteURL},
 		{name: "api-token", usage: "bearer token of the admin API", str: &c.APIToken, secret: true},
+		{name: "bounce-token", usage: "bearer token that opens POST /v1/bounces only", str: &c.BounceToken, secret: true},
+		{name: "bounce-secret", usage: "HMAC-SHA256 key of signed bounce reports (X-Herald-Signature)", str: &c.BounceSecret, secret: true},
 		{name: "secret", usage: "HMAC key for signed reader links", str: &c.Secret, secret: true},
 		{name: "secret-previous", usage: "former HMAC keys, comma-separated: links and forms they signed are still accepted, nothing new is signed with them (key rotation)", str: &c.SecretPrevious, secret: true},
 		{name: "templates", usage: "directory of template overrides", str: &c.TemplatesDir},
@@ -324,8 +334,9 @@ const (
 )
 
 // CheckSecrets refuses secrets too short to resist guessing, naming the
-// variable: HERALD_SECRET and each key of HERALD_SECRET_PREVIOUS under 32
-// bytes, HERALD_API_TOKEN (when set) under 24 characters.
+// variable: HERALD_SECRET, each key of HERALD_SECRET_PREVIOUS and
+// HERALD_BOUNCE_SECRET under 32 bytes, HERALD_API_TOKEN and
+// HERALD_BOUNCE_TOKEN (when set) under 24 characters.
 func (c *Config) CheckSecrets() error {
 	var errs []error
 	if c.Secret != "" && len(c.Secret) < MinSecretBytes {
@@ -336,8 +347,12 @@ func (c *Config) CheckSecrets() error {
 			errs = append(errs, fmt.Errorf("config: HERALD_SECRET_PREVIOUS: key %d of the list is %d bytes, need at least %d: every previous key was once a HERALD_SECRET", i+1, len(s), MinSecretBytes))
 		}
 	}
-	if c.APIToken != "" && len([]rune(c.APIToken)) < MinAPITokenChars {
-		errs = append(errs, fmt.Errorf("config: HERALD_API_TOKEN is %d characters, need at least %d: e.g. 'openssl rand -hex 24'", len([]rune(c.APIToken)), MinAPITokenChars))
+	errs = append(errs, checkToken("HERALD_API_TOKEN", c.APIToken), checkToken("HERALD_BOUNCE_TOKEN", c.BounceToken))
+	if c.BounceSecret != "" && len(c.BounceSecret) < MinSecretBytes {
+		errs = append(errs, fmt.Errorf("config: HERALD_BOUNCE_SECRET is %d bytes, need at least %d: e.g. 'openssl rand -hex 32'", len(c.BounceSecret), MinSecretBytes))
+	}
+	if c.BounceToken != "" && c.BounceToken == c.APIToken {
+		errs = append(errs, errors.New("config: HERALD_BOUNCE_TOKEN equals HERALD_API_TOKEN: the bounce webhook's token must be its own"))
 	}
 	return errors.Join(errs...)
 }
@@ -352,6 +367,14 @@ func (c *Config) PreviousSecrets() [][]byte {
 		}
 	}
 	return keys
+}
+
+// checkToken refuses a bearer token (when set) under MinAPITokenChars.
+func checkToken(env, token string) error {
+	if token != "" && len([]rune(token)) < MinAPITokenChars {
+		return fmt.Errorf("config: %s is %d characters, need at least %d: e.g. 'openssl rand -hex 24'", env, len([]rune(token)), MinAPITokenChars)
+	}
+	return nil
 }
 
 // FromAddress is the parsed From.

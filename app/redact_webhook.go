@@ -1,6 +1,10 @@
 package app
 
-import "net/url"
+import (
+	"net/url"
+
+	"herald/subscribers"
+)
 
 // RedactWebhook shows enough of a webhook URL to recognise it (host and the
 // first path segment) and hides the secret part.
@@ -10,4 +14,17 @@ func RedactWebhook(raw string) string {
 		return "(set)"
 	}
 	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// CheckWebhook applies the webhook host policy (Slack's hosts and
+// HERALD_SLACK_WEBHOOK_HOSTS) to a team's webhook URL, as adding or
+// changing a team does; the error names the field, never the URL.
+func (a *App) CheckWebhook(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if err := a.Webhooks.CheckURL(raw); err != nil {
+		return &subscribers.ValidationError{Field: "webhook_url", Message: err.Error()}
+	}
+	return nil
 }

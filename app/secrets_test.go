@@ -60,3 +60,27 @@ func TestPreviousSecretsFromFile(t *testing.T) {
 		t.Errorf("PreviousSecrets = %q, want %q", got, want)
 	}
 }
+
+// The bounce webhook's credential is held to the same lengths, and may not
+// be the admin token itself.
+func TestWeakBounceCredentialRefused(t *testing.T) {
+	admin := strings.Repeat("t", 24)
+	tests := []struct {
+		name, token, secret, want string
+	}{
+		{"short token", "b", "", "HERALD_BOUNCE_TOKEN"},
+		{"short secret", "", "s", "HERALD_BOUNCE_SECRET"},
+		{"the admin token", admin, "", "HERALD_BOUNCE_TOKEN equals HERALD_API_TOKEN"},
+		{"both fine", strings.Repeat("b", 24), strings.Repeat("s", 32), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := app.DefaultConfig()
+			cfg.Secret, cfg.APIToken, cfg.BounceToken, cfg.BounceSecret = strings.Repeat("k", 32), admin, tt.token, tt.secret
+			err := cfg.CheckSecrets()
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Errorf("CheckSecrets: %v, want an error naming %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -20,20 +19,16 @@ import (
 // work (the sign-up queue's workers) until ctx ends, then stops claiming
 // work, lets in-flight sends finish, stops the HTTP server and lets the
 // background work finish what it holds (all within ShutdownGrace), and
-// returns. ready, if not nil, receives the HTTP listener's address. Each
-// background function runs until its context ends, then returns.
+// returns. ready, if not nil, receives the HTTP listener's address, then,
+// with HERALD_ADMIN_ADDR, the admin listener's: give it room for both.
+// Each background function runs until its context ends, then returns.
 func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Channel, handler http.Handler, ready chan<- string, background ...func(context.Context)) error {
-	ln, err := net.Listen("tcp", a.Cfg.HTTPAddr)
+	a.warnPlainBaseURL()
+	servers, err := a.listen(handler)
 	if err != nil {
-		return fmt.Errorf("listen on %s (HERALD_HTTP_ADDR): %w", a.Cfg.HTTPAddr, err)
+		return err
 	}
-	srv := a.httpServer(handler)
-	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.Serve(limitListener(ln, a.Cfg.HTTPMaxConns)) }()
-	a.Logger.Info("herald serving", slog.String("http_addr", ln.Addr().String()))
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
+	httpDone := a.serveHTTP(servers, ready)
 
 	sched := &digest.Scheduler{
 		Runner:   a.Runner(channels),
@@ -46,27 +41,44 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 	go func() { schedDone <- sched.Run(ctx) }()
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBackground()
-	bgDone := runBackground(bgCtx, background)
+	bg := bgWork{stop: stopBackground, done: runBackground(bgCtx, background)}
 
 	select {
 	case err = <-httpDone:
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
+	return a.shutdown(servers, schedDone, bg)
+}
+
+// bgWork is the running background work: stop ends its context, done
+// is closed once every function returned.
+type bgWork struct {
+	stop func()
+	done <-chan struct{}
+}
+
+// shutdown waits up to ShutdownGrace for the scheduler's in-flight sends,
+// then closes the HTTP servers, then stops the background work and waits
+// for it (in what is left of the grace).
+func (a *App) shutdown(servers []listener, schedDone <-chan error, bg bgWork) error {
 	a.Logger.Info("shutting down: finishing in-flight sends", slog.Duration("grace", a.Cfg.ShutdownGrace))
 	grace, cancel := context.WithTimeout(context.Background(), a.Cfg.ShutdownGrace)
 	defer cancel()
+	var err error
 	select {
 	case err = <-schedDone:
 	case <-grace.Done():
 		err = errors.New("shutdown grace period passed with sends still in flight; their leases will expire and another run retries them")
 	}
-	if herr := srv.Shutdown(grace); herr != nil && err == nil {
-		err = herr
+	for _, l := range servers {
+		if herr := l.srv.Shutdown(grace); herr != nil && err == nil {
+			err = herr
+		}
 	}
-	stopBackground() // after the HTTP server: no handler queues work any more
+	bg.stop() // after the HTTP servers: no handler queues work any more
 	select {
-	case <-bgDone:
+	case <-bg.done:
 	case <-grace.Done():
 		if err == nil {
 			err = errors.New("shutdown grace period passed with background work (confirmation emails) unfinished")
@@ -84,6 +96,22 @@ func runBackground(ctx context.Context, fns []func(context.Context)) <-chan stru
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	return done
+}
+
+// serveHTTP starts every listener's server, each bounded to HTTPMaxConns
+// connections, and reports their addresses on ready.
+func (a *App) serveHTTP(servers []listener, ready chan<- string) <-chan error {
+	done := make(chan error, len(servers))
+	for _, l := range servers {
+		go func() { done <- l.srv.Serve(limitListener(l.ln, a.Cfg.HTTPMaxConns)) }()
+	}
+	a.logServing(servers)
+	for _, l := range servers {
+		if ready != nil {
+			ready <- l.ln.Addr().String()
+		}
+	}
 	return done
 }
 

@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -16,6 +18,11 @@ type compose struct {
 		Command     []string          `yaml:"command"`
 		Environment map[string]string `yaml:"environment"`
 		DependsOn   map[string]any    `yaml:"depends_on"`
+		Ports       []string          `yaml:"ports"`
+		Restart     string            `yaml:"restart"`
+		Healthcheck struct {
+			Test []string `yaml:"test"`
+		} `yaml:"healthcheck"`
 	} `yaml:"services"`
 }
 
@@ -49,5 +56,37 @@ func TestComposeClusterFile(t *testing.T) {
 	want := []string{"redis-1:6379", "redis-2:6379", "redis-3:6379"}
 	if !slices.Equal(got, want) {
 		t.Errorf("HERALD_REDIS_URL names %v, want %v", got, want)
+	}
+}
+
+// The shipped compose file restarts every service, checks each one's
+// health, and publishes the admin listener on loopback only.
+func TestComposeFileDefaults(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c compose
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatalf("docker-compose.yml: %v", err)
+	}
+	for _, name := range []string{"redis", "mailpit", "herald"} {
+		s := c.Services[name]
+		if s.Restart != "unless-stopped" || len(s.Healthcheck.Test) == 0 {
+			t.Errorf("service %s: restart %q, health check %v; want unless-stopped and a check", name, s.Restart, s.Healthcheck.Test)
+		}
+	}
+	h := c.Services["herald"]
+	_, port, err := net.SplitHostPort(h.Environment["HERALD_ADMIN_ADDR"])
+	if err != nil {
+		t.Fatalf("HERALD_ADMIN_ADDR %q: %v", h.Environment["HERALD_ADMIN_ADDR"], err)
+	}
+	for _, p := range h.Ports {
+		if strings.HasSuffix(p, ":"+port) && !strings.HasPrefix(p, "127.0.0.1:") {
+			t.Errorf("admin port published as %q, want 127.0.0.1 only", p)
+		}
+	}
+	if !slices.Contains(h.Ports, "127.0.0.1:"+port+":"+port) {
+		t.Errorf("admin port %s not published on 127.0.0.1: %v", port, h.Ports)
 	}
 }

@@ -4,7 +4,8 @@
 // (internal/smtptest, which outlives every herald it serves) and a recording
 // Slack Web API, then break things: kill -9 mid-dispatch, several processes
 // on one Redis, 4xx and 5xx answers, Redis and the SMTP server going away
-// and coming back, SIGTERM, Slack rate limits. Each scenario counts what the
+// and coming back (also the relay down when herald starts), SIGTERM, Slack
+// rate limits. Each scenario counts what the
 // sink received by Message-ID (email) or by channel and story (Slack) and
 // prints one line:
 //

@@ -69,7 +69,7 @@ func (r *rig) seedTeams(n int, slug string) []string {
 }
 
 // slackAPI is a recording chat.postMessage endpoint that answers 429 with
-// Retry-After: 1 to its first limitFirst posts.
+// Retry-After: 1 to its first limitFirst posts, and auth.test with ok.
 type slackAPI struct {
 	limitFirst int
 
@@ -84,9 +84,9 @@ type slackPost struct {
 }
 
 func (s *slackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasSuffix(r.URL.Path, "/auth.test") { // herald checks the token before it posts
+	if strings.HasSuffix(r.URL.Path, "/auth.test") { // herald checks its token at start, as Slack answers it
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"ok":true,"team":"E2E","user":"herald","bot_id":"B0E2E"}`)
+		_, _ = io.WriteString(w, `{"ok":true,"team":"E2E","user":"herald","team_id":"T0E2E","user_id":"U0E2E"}`)
 		return
 	}
 	if !strings.HasSuffix(r.URL.Path, "/chat.postMessage") {

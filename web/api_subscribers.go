@@ -73,6 +73,9 @@ func (s *Server) createSubscriber(w http.ResponseWriter, r *http.Request) error 
 	sub := &subscribers.Subscriber{}
 	in.apply(sub)
 	confirm := in.Confirm != nil && *in.Confirm
+	if err := s.checkWebhook(in); err != nil {
+		return err
+	}
 	if err := s.prepareConfirm(sub, confirm); err != nil {
 		return err
 	}
@@ -87,6 +90,14 @@ func (s *Server) createSubscriber(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("Location", "/v1/subscribers/"+sub.ID)
 	writeJSON(w, http.StatusCreated, v)
 	return nil
+}
+
+// checkWebhook applies the webhook host policy to a webhook_url given.
+func (s *Server) checkWebhook(in subscriberInput) error {
+	if in.WebhookURL == nil || s.d.CheckWebhook == nil {
+		return nil
+	}
+	return s.d.CheckWebhook(*in.WebhookURL)
 }
 
 // prepareConfirm makes sub pending when the caller asked for double opt-in.
@@ -167,6 +178,9 @@ func (s *Server) patchSubscriber(w http.ResponseWriter, r *http.Request) error {
 		return invalidField("id", "cannot change")
 	case in.Confirm != nil:
 		return invalidField("confirm", "only when creating; use POST /v1/subscribers/{id}/confirmation to resend")
+	}
+	if err := s.checkWebhook(in); err != nil {
+		return err
 	}
 	in.apply(sub)
 	if err := s.d.Subs.Update(r.Context(), sub); err != nil {

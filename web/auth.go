@@ -8,12 +8,13 @@ import (
 	"time"
 )
 
-// api returns the /v1 handler: every route behind the bearer token, and
-// JSON errors for unknown paths and methods too.
+// api returns the /v1 handler: every route behind the bearer token (POST
+// /v1/bounces also takes its own credential, bounce_auth.go), and JSON
+// errors for unknown paths and methods too.
 func (s *Server) api() http.Handler {
 	m := http.NewServeMux()
 	s.apiRoutes(m)
-	return s.limitAuth(s.requireToken(jsonFallback(m)))
+	return s.limitAuth(s.bounceRoute(s.requireToken(jsonFallback(m))))
 }
 
 func (s *Server) apiRoutes(m *http.ServeMux) {

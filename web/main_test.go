@@ -123,7 +123,7 @@ func (f *fixture) deps(t *testing.T) Deps {
 		subscribers.KindSlack: f.metrics.Channel("slack", f.channel),
 	}
 	return Deps{
-		RDB: f.rdb, Stories: f.stories, Subs: f.subs, Secret: testSecret, APIToken: testToken,
+		RDB: f.rdb, Stories: f.stories, Subs: f.subs, Secret: testSecret, APIToken: testToken, KeyPrefix: f.prefix,
 		Preview: func(ctx context.Context, id string) (*digest.Message, *digest.Digest, error) {
 			sub, err := f.subs.Get(ctx, id)
 			if err != nil {

@@ -64,6 +64,14 @@ type Deps struct {
 	// APIToken is the admin API's bearer token (HERALD_API_TOKEN); empty
 	// turns the API off (503 on every /v1 route).
 	APIToken string
+	// BounceToken and BounceSecret are the bounce webhook's own
+	// credential (HERALD_BOUNCE_TOKEN, HERALD_BOUNCE_SECRET): a bearer
+	// token, and an HMAC key for signed reports (bounce_auth.go). They open
+	// POST /v1/bounces only. Empty: only the admin token does.
+	BounceToken  string
+	BounceSecret []byte
+	// KeyPrefix prefixes the Redis keys web writes (keys.go).
+	KeyPrefix string
 	// BaseURL is where these pages are reachable from a reader's mailbox,
 	// e.g. https://herald.example.com; it prefixes confirmation links.
 	// Empty: derived from the request.
@@ -97,6 +105,9 @@ type Deps struct {
 	// SignupLimit counts POST /signup per client; AuthLimit counts wrong
 	// or missing /v1 tokens per client (see limitAuth). Nil: no limit.
 	SignupLimit, AuthLimit *ratelimit.Limiter
+	// CheckWebhook refuses a team's webhook URL that the host policy does
+	// not allow (POST and PATCH /v1/subscribers). Nil: the store's checks only.
+	CheckWebhook func(raw string) error
 
 	// WebVersion renders the page of a message's web version from its
 	// signed token (GET /m/{token}); it fails with ErrVersionGone once the

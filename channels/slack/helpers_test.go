@@ -18,6 +18,7 @@ import (
 
 	"herald/channels/slack"
 	"herald/digest"
+	"herald/internal/egress"
 )
 
 const (
@@ -244,6 +245,7 @@ func newFixture(t *testing.T, rep reply, tweak func(*slack.Config)) *fixture {
 		Backoff:    f.backoff.Backoff,
 		Sleep:      f.clock.Sleep,
 		Now:        f.clock.Now,
+		Webhooks:   allowHost(t, f.rec.srv.URL),
 	}
 	if tweak != nil {
 		tweak(&cfg)
@@ -252,6 +254,21 @@ func newFixture(t *testing.T, rep reply, tweak func(*slack.Config)) *fixture {
 	f.sender = slack.New(cfg, logger)
 	t.Cleanup(func() { assertNoSecret(t, "logs", f.logs.String()) })
 	return f
+}
+
+// allowHost is the webhook policy with rawURL's host:port allow-listed,
+// as HERALD_SLACK_WEBHOOK_HOSTS does for a test double.
+func allowHost(t *testing.T, rawURL string) *egress.Hosts {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := slack.WebhookPolicy(u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func assertNoSecret(t *testing.T, where, s string) {

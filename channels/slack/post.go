@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"herald/digest"
+	"herald/internal/egress"
 )
 
 // transientAPIErrors are Slack API error strings worth retrying; every other
@@ -104,18 +105,24 @@ func transportError(err error) *digest.SendError {
 // postWebhook posts p's body to an incoming webhook. The URL is a secret;
 // it never reaches an error.
 func (s *Sender) postWebhook(ctx context.Context, url string, p payload) *digest.SendError {
+	if err := s.cfg.Webhooks.CheckURL(url); err != nil {
+		return &digest.SendError{Reason: "webhook_not_allowed", Err: fmt.Errorf("webhook URL refused: %w", err)}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(p.webhookBody))
 	if err != nil {
 		return &digest.SendError{Reason: "invalid_webhook_url", Err: errors.New("invalid webhook URL")}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.cfg.HTTPClient.Do(req)
+	resp, err := s.hooks.Do(req)
+	if errors.Is(err, egress.ErrRefused) {
+		return &digest.SendError{Reason: "webhook_not_allowed", Err: redact(err)}
+	}
 	if err != nil {
 		return transportError(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-	if resp.StatusCode/100 == 2 {
+	if resp.StatusCode/100 == 2 { // a 3xx is not followed: it fails as a 4xx does
 		return nil
 	}
 	reason := webhookReason(body)

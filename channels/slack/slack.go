@@ -9,6 +9,7 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"herald/digest"
+	"herald/internal/egress"
 )
 
 // DefaultAPIURL is Slack's Web API base URL.
@@ -38,8 +40,13 @@ type Config struct {
 	// APIURL is the Web API base URL, DefaultAPIURL when empty; tests point
 	// it at an httptest server. A trailing "/" is added when missing.
 	APIURL string
-	// HTTPClient does every request; default: a client with a 10s timeout.
+	// HTTPClient does every Web API request; default: a client with a 10s
+	// timeout that follows no redirect.
 	HTTPClient *http.Client
+	// Webhooks is the policy incoming-webhook URLs must meet, checked again
+	// at every post (and on the dialled address); default: Slack's hosts
+	// only (WebhookPolicy("")). Webhook posts never follow a redirect.
+	Webhooks *egress.Hosts
 	// PerChannelInterval is the least time between two posts to one
 	// destination (channel or webhook); 0 means 1s, negative disables pacing.
 	PerChannelInterval time.Duration
@@ -60,6 +67,7 @@ type Config struct {
 // senders to different destinations do not wait on each other.
 type Sender struct {
 	cfg    Config
+	hooks  *http.Client // for webhook posts: the policy's guarded client
 	log    *slog.Logger
 	api    *slack.Client
 	pace   *pacer
@@ -79,6 +87,7 @@ func New(cfg Config, logger *slog.Logger) *Sender {
 		slack.OptionHTTPClient(bearerClient{client: cfg.HTTPClient, token: cfg.Token}))
 	return &Sender{
 		cfg:    cfg,
+		hooks:  cfg.Webhooks.Client(cmp.Or(cfg.HTTPClient.Timeout, DefaultTimeout)),
 		log:    logger,
 		api:    api,
 		pace:   newPacer(max(cfg.PerChannelInterval, 0), cfg.Now),
@@ -94,7 +103,10 @@ func withDefaults(cfg Config) Config {
 		cfg.APIURL += "/"
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: DefaultTimeout}
+		cfg.HTTPClient = &http.Client{Timeout: DefaultTimeout, CheckRedirect: egress.NoRedirect}
+	}
+	if cfg.Webhooks == nil {
+		cfg.Webhooks, _ = WebhookPolicy("")
 	}
 	if cfg.PerChannelInterval == 0 {
 		cfg.PerChannelInterval = DefaultPerChannelInterval
@@ -113,6 +125,16 @@ func withDefaults(cfg Config) Config {
 		cfg.Now = time.Now
 	}
 	return cfg
+}
+
+// WebhookHosts are the hosts of Slack's incoming webhooks, accepted by
+// default (https, port 443).
+var WebhookHosts = []string{"hooks.slack.com", "hooks.slack-gov.com"}
+
+// WebhookPolicy is the webhook host policy: WebhookHosts, and the
+// comma-separated host[:port] allow-list of HERALD_SLACK_WEBHOOK_HOSTS.
+func WebhookPolicy(allowList string) (*egress.Hosts, error) {
+	return egress.Parse(WebhookHosts, allowList, "HERALD_SLACK_WEBHOOK_HOSTS")
 }
 
 // DefaultBackoff waits 1s before the first retry, doubling up to 30s.

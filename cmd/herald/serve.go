@@ -85,7 +85,8 @@ func webDeps(a *app.App, chans *app.Channels) (web.Deps, error) {
 	d := web.Deps{
 		RDB: a.RDB, Stories: a.Stories, Subs: a.Subs,
 		Secret: []byte(a.Cfg.Secret), PreviousSecrets: a.Cfg.PreviousSecrets(), APIToken: a.Cfg.APIToken, BaseURL: a.Cfg.BaseURL,
-		Ingest:  a.Ingest,
+		BounceToken: a.Cfg.BounceToken, BounceSecret: []byte(a.Cfg.BounceSecret), KeyPrefix: a.Cfg.RedisPrefix,
+		Ingest: a.Ingest, CheckWebhook: a.CheckWebhook,
 		Preview: a.Preview, WebVersion: a.WebVersion,
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
 			st, err := a.Runner(chans.ByKind).RunOnce(ctx)

@@ -90,6 +90,9 @@ func addSubscriber(ctx context.Context, a *app.App, pf *profileFlags, kind subsc
 	if err := s.Validate(); err != nil {
 		return err
 	}
+	if err := a.CheckWebhook(s.WebhookURL); err != nil {
+		return err
+	}
 	if err := checkTopics(ctx, a, s.Topics, pf.create, cmd.ErrOrStderr()); err != nil {
 		return err
 	}
