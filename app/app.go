@@ -123,8 +123,24 @@ func (a *App) Close() error {
 // in an inbox for months and its unsubscribe link must still work.
 const linkLifetime = 365 * 24 * time.Hour
 
-// Links signs the subscriber's personal links.
-func (a *App) Links(sub *subscribers.Subscriber) digest.Links {
+// Links signs the personal links of d's subscriber, and an unfollow link
+// for each topic d's stories matched.
+func (a *App) Links(d *digest.Digest) digest.Links {
+	l := a.SubscriberLinks(d.Subscriber)
+	if d.Subscriber.Kind != subscribers.KindEmail {
+		return l
+	}
+	base := strings.TrimRight(a.Cfg.BaseURL, "/")
+	exp := a.Now().Add(linkLifetime)
+	l.Unfollow = map[string]string{}
+	for _, slug := range d.MatchedTopics() {
+		l.Unfollow[slug] = base + "/f/" + slug + "/" + subscribers.SignToken(a.Keys, d.Subscriber, subscribers.ActionUnfollow(slug), exp)
+	}
+	return l
+}
+
+// SubscriberLinks signs the subscriber's personal links.
+func (a *App) SubscriberLinks(sub *subscribers.Subscriber) digest.Links {
 	base := strings.TrimRight(a.Cfg.BaseURL, "/")
 	exp := a.Now().Add(linkLifetime)
 	l := digest.Links{

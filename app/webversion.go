@@ -45,7 +45,8 @@ func (a *App) WebVersion(ctx context.Context, token string) ([]byte, error) {
 	if len(d.Items) == 0 {
 		return nil, web.ErrVersionGone
 	}
-	d.Slot, d.Links = ref.End, a.Links(sub)
+	d.Slot = ref.End
+	d.Links = a.Links(d)
 	d.Links.Web = a.WebLink(d)
 	r, err := a.Templates.RenderEmail(d)
 	if err != nil {

@@ -149,3 +149,30 @@ func TestPostalAddressWarnedWhenUnset(t *testing.T) {
 		}
 	}
 }
+
+// Each topic of "More on these topics" links to unfollowing that topic
+// alone, signed for the reader.
+func TestDigestLinksUnfollowPerTopic(t *testing.T) {
+	h := newHarness(t)
+	h.reader("jiwoo@example.com")
+	h.clock.Set(h.clock.Now().Add(time.Hour))
+	h.seedStory()
+	if st := h.dispatchAt(time.Date(2026, 11, 28, 22, 0, 5, 0, time.UTC)); st.Sent != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	sent := htmlPart(t, h.smtp.Messages()[0].Data)
+	links := regexp.MustCompile(`href="https://herald.example.com/f/([a-z0-9-]+)/([^"]+)"[^>]*>Unfollow ([^<]+)</a>`).FindAllStringSubmatch(sent, -1)
+	if len(links) == 0 {
+		t.Fatalf("the email has no unfollow link:\n%s", sent)
+	}
+	for _, l := range links {
+		ref, err := subscribers.VerifyToken(h.app.Keys, l[2], subscribers.ActionUnfollow(l[1]), h.clock.Now())
+		if err != nil {
+			t.Errorf("unfollow %s (%q): %v", l[1], l[3], err)
+			continue
+		}
+		if sub, err := h.app.Subs.GetByToken(context.Background(), ref); err != nil || sub.Email != "jiwoo@example.com" {
+			t.Errorf("unfollow %s names %+v, %v", l[1], sub, err)
+		}
+	}
+}

@@ -10,8 +10,9 @@ import (
 // Composer turns a built digest into a Message for its subscriber's channel.
 type Composer struct {
 	Renderer Renderer
-	// Links returns the subscriber's signed personal links; nil means none.
-	Links func(sub *subscribers.Subscriber) Links
+	// Links returns the signed personal links of d's subscriber; nil
+	// means none.
+	Links func(d *Digest) Links
 	// Web returns the signed link to d's web version; nil means none.
 	Web func(d *Digest) string
 }
@@ -21,7 +22,7 @@ type Composer struct {
 func (c *Composer) Compose(d *Digest, now time.Time) (*Message, error) {
 	sub := d.Subscriber
 	if c.Links != nil {
-		d.Links = c.Links(sub)
+		d.Links = c.Links(d)
 	}
 	if c.Web != nil {
 		d.Links.Web = c.Web(d)

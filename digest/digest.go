@@ -42,6 +42,25 @@ type Links struct {
 	// Web is the message's web version ("view in browser"): a signed link
 	// to the same digest as a page; "" when none is configured.
 	Web string
+	// Unfollow holds, by topic slug, a signed link that stops following
+	// that topic, for the followed topics the digest's stories matched.
+	Unfollow map[string]string
+}
+
+// MatchedTopics are the slugs of the topics d's stories matched, each
+// once, in the order the stories name them.
+func (d *Digest) MatchedTopics() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, it := range d.Items {
+		for _, t := range it.Matched {
+			if !seen[t.Slug] {
+				seen[t.Slug] = true
+				out = append(out, t.Slug)
+			}
+		}
+	}
+	return out
 }
 
 // Digest is what one subscriber receives for one window.

@@ -25,6 +25,9 @@ const (
 	ActionPreferences = "preferences"
 )
 
+// ActionUnfollow is the action of a link that stops following one topic.
+func ActionUnfollow(slug string) string { return "unfollow:" + slug }
+
 // maxTokenLen bounds what VerifyToken will decode.
 const maxTokenLen = 1024
 

@@ -27,6 +27,7 @@ const (
 type TopicView struct {
 	Name        string
 	Description string
+	Unfollow    string // a signed link that stops following the topic, "" when none
 }
 
 // subjectLine is the subject of a digest: the lead headline, cut on a word
@@ -157,6 +158,7 @@ func topicViews(d *digest.Digest) []TopicView {
 	out := make([]TopicView, 0, len(order))
 	for _, slug := range append(followed(d.Subscriber), order...) {
 		if tv, ok := desc[slug]; ok {
+			tv.Unfollow = safeURL(d.Links.Unfollow[slug])
 			out = append(out, tv)
 			delete(desc, slug)
 		}

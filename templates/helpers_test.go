@@ -73,7 +73,7 @@ func team(schedule string) *subscribers.Subscriber {
 // newDigest wraps items for sub, due at 08:00 Seoul time on 29 November.
 func newDigest(sub *subscribers.Subscriber, more int, items ...digest.Item) *digest.Digest {
 	slot := time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC)
-	return &digest.Digest{
+	d := &digest.Digest{
 		Subscriber: sub,
 		Window:     digest.Window{Start: slot.Add(-24 * time.Hour), End: slot.Add(-time.Minute)},
 		Items:      items,
@@ -86,6 +86,11 @@ func newDigest(sub *subscribers.Subscriber, more int, items ...digest.Item) *dig
 		},
 		Slot: slot,
 	}
+	d.Links.Unfollow = map[string]string{}
+	for _, slug := range d.MatchedTopics() {
+		d.Links.Unfollow[slug] = "https://herald.example.com/f/" + slug + "/" + sub.ID + "?t=sig"
+	}
+	return d
 }
 
 // story is a short story with the given headline.

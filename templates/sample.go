@@ -22,6 +22,8 @@ func sampleDigests() []*digest.Digest {
 		Preferences: "https://news.example.com/p/sample",
 		Mailto:      "mailto:unsubscribe@example.com?subject=sample",
 		Web:         "https://news.example.com/m/sample",
+		Unfollow: map[string]string{"japan": "https://news.example.com/f/japan/sample",
+			"south-korea": "https://news.example.com/f/south-korea/sample"},
 	}
 	full := &digest.Digest{
 		Subscriber: sub,

@@ -115,7 +115,7 @@ func (f *fixture) deps(t *testing.T) Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
-	composer := &digest.Composer{Renderer: tpl, Links: func(sub *subscribers.Subscriber) digest.Links {
+	composer := &digest.Composer{Renderer: tpl, Links: func(*digest.Digest) digest.Links {
 		return digest.Links{Site: "https://news.example.com", Unsubscribe: "https://herald.example.com/u/x", Preferences: "https://herald.example.com/p/x"}
 	}}
 	channels := map[subscribers.Kind]digest.Channel{

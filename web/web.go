@@ -194,6 +194,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /p/{token}", s.preferencesPage)
 	s.mux.HandleFunc("GET /m/{token}", s.webVersion)
 	s.mux.HandleFunc("POST /p/{token}", s.limit(s.savePreferences))
+	s.mux.HandleFunc("GET /f/{slug}/{token}", s.unfollowPage)
+	s.mux.HandleFunc("POST /f/{slug}/{token}", s.limit(s.unfollow))
 	s.mux.HandleFunc("GET /signup", s.signupPage)
 	s.mux.HandleFunc("POST /signup", s.limit(s.signup))
 }
