@@ -1,16 +1,15 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"herald/app"
 	"herald/digest"
+	"herald/internal/logbuf"
 	"herald/internal/redistest"
 	"herald/subscribers"
 	"herald/web"
@@ -20,11 +19,11 @@ const adminToken = "admin-token-0123456789abcdef"
 
 // serveFor starts Serve with cfg over the real web handler and returns the
 // listeners' addresses and the log.
-func serveFor(t *testing.T, cfg app.Config, tweak ...func(*web.Deps)) (addrs []string, log *syncBuffer) {
+func serveFor(t *testing.T, cfg app.Config, tweak ...func(*web.Deps)) (addrs []string, log *logbuf.Buffer) {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
 	cfg.RedisPrefix, cfg.Secret, cfg.APIToken, cfg.Tick = prefix, strings.Repeat("s", 32), adminToken, "@every 1h"
-	log = &syncBuffer{}
+	log = &logbuf.Buffer{}
 	a, err := app.New(context.Background(), cfg, app.Options{RDB: rdb, Logger: slog.New(slog.NewTextHandler(log, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -106,22 +105,4 @@ func TestPlainBaseURLWarned(t *testing.T) {
 			t.Errorf("base URL %s: warned %v, want %v:\n%s", base, got, warn, log)
 		}
 	}
-}
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,41 +1,22 @@
 package web
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"herald/internal/logbuf"
 	"herald/internal/ratelimit"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // Wrong tokens are logged with the client's address and never the token,
 // and a client past the limit is answered 429, the right token too, until
 // the window ends; another client and right tokens are not counted.
 func TestAuthFailuresLoggedAndLimited(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	f := newFixture(t, limited(t, limitPrefix(t), ratelimit.Rate{Limit: 10, Window: time.Hour}, ratelimit.Rate{Limit: 3, Window: 15 * time.Minute}),
 		func(d *Deps) { d.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
 	for range 5 {

@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"herald/internal/keyring"
+	"herald/internal/logbuf"
 	"herald/internal/redistest"
 	"herald/stories"
 	"herald/subscribers"
@@ -119,24 +119,6 @@ func seedBrowserData(t *testing.T, st *stories.Store, subs *subscribers.Store) {
 	}
 }
 
-// lockedBuffer collects a process's output for the failure message.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startHerald runs `herald serve` on a free port with env and waits until
 // /healthz answers. It stops the process when the test ends.
 func startHerald(t *testing.T, bin, dir string, env map[string]string) string {
@@ -149,7 +131,7 @@ func startHerald(t *testing.T, bin, dir string, env map[string]string) string {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"herald/channels/slack"
 	"herald/digest"
 	"herald/internal/egress"
+	"herald/internal/logbuf"
 )
 
 const (
@@ -184,24 +185,6 @@ func sequence(replies ...reply) reply {
 	}
 }
 
-// lockedBuffer collects log output from concurrent senders.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // backoffs records the attempts Backoff was asked about.
 type backoffs struct {
 	mu       sync.Mutex
@@ -227,7 +210,7 @@ func backoffFor(n int) time.Duration { return time.Duration(n) * 3 * time.Second
 type fixture struct {
 	rec     *recorder
 	clock   *fakeClock
-	logs    *lockedBuffer
+	logs    *logbuf.Buffer
 	backoff *backoffs
 	sender  *slack.Sender
 }
@@ -236,7 +219,7 @@ type fixture struct {
 // checks that neither the token nor the webhook URL reached the logs.
 func newFixture(t *testing.T, rep reply, tweak func(*slack.Config)) *fixture {
 	t.Helper()
-	f := &fixture{clock: newClock(), logs: &lockedBuffer{}, backoff: &backoffs{}}
+	f := &fixture{clock: newClock(), logs: &logbuf.Buffer{}, backoff: &backoffs{}}
 	f.rec = newRecorder(t, f.clock, rep)
 	cfg := slack.Config{
 		Token:      testToken,
