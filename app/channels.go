@@ -49,6 +49,10 @@ func (a *App) OpenServeChannels(ctx context.Context) (*Channels, error) {
 }
 
 func (a *App) openChannels(ctx context.Context, strict bool) (*Channels, error) {
+	if a.DKIM != nil {
+		a.Logger.Info("email: DKIM-signing every message", slog.String("dkim_domain", a.DKIM.Domain()),
+			slog.String("dkim_selector", a.DKIM.Selector()))
+	}
 	if a.Cfg.Outbox != "" {
 		return a.outboxChannels()
 	}
