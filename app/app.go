@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"herald/channels/email"
 	"herald/channels/slack"
 	"herald/digest"
 	"herald/internal/egress"
@@ -43,6 +44,8 @@ type App struct {
 	Keys *keyring.Ring
 	// Webhooks is the policy a team's webhook URL must meet.
 	Webhooks *egress.Hosts
+	// DKIM signs every email; nil sends them unsigned.
+	DKIM *email.DKIM
 
 	ownRDB bool
 }
@@ -53,6 +56,9 @@ type Options struct {
 	RDB    redis.UniversalClient
 	Now    func() time.Time
 	Logger *slog.Logger
+	// DKIM signs emails instead of the key HERALD_DKIM_KEY_FILE names
+	// (the demo's own).
+	DKIM *email.DKIM
 	// SkipLayoutCheck opens a store without checking its key layout (for
 	// herald migrate, which converts it).
 	SkipLayoutCheck bool
@@ -70,7 +76,12 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	a := &App{Cfg: cfg, RDB: opts.RDB, Now: opts.Now, Logger: opts.Logger, Webhooks: hooks,
-		Keys: keyring.New([]byte(cfg.Secret), cfg.PreviousSecrets()...)}
+		Keys: keyring.New([]byte(cfg.Secret), cfg.PreviousSecrets()...), DKIM: opts.DKIM}
+	if a.DKIM == nil {
+		if a.DKIM, err = LoadDKIM(cfg); err != nil {
+			return nil, err
+		}
+	}
 	if a.Now == nil {
 		a.Now = time.Now
 	}

@@ -49,6 +49,10 @@ func (a *App) OpenServeChannels(ctx context.Context) (*Channels, error) {
 }
 
 func (a *App) openChannels(ctx context.Context, strict bool) (*Channels, error) {
+	if a.DKIM != nil {
+		a.Logger.Info("email: DKIM-signing every message", slog.String("dkim_domain", a.DKIM.Domain()),
+			slog.String("dkim_selector", a.DKIM.Selector()))
+	}
 	if a.Cfg.Outbox != "" {
 		return a.outboxChannels()
 	}
@@ -70,7 +74,7 @@ func (a *App) openChannels(ctx context.Context, strict bool) (*Channels, error) 
 
 func (a *App) outboxChannels() (*Channels, error) {
 	from, host := a.Sender()
-	w, err := outbox.New(a.Cfg.Outbox, from, host)
+	w, err := outbox.New(a.Cfg.Outbox, from, host, outbox.WithDKIM(a.DKIM))
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +94,7 @@ func (a *App) openEmail(ctx context.Context, strict bool) (*email.Sender, *healt
 	ecfg.From, _ = a.Sender()
 	ecfg.PoolSize = a.Cfg.SMTPPool
 	ecfg.RatePerSecond = a.Cfg.SMTPRate
+	ecfg.DKIM = a.DKIM
 	sender, err := email.New(ecfg, a.Logger)
 	if err != nil {
 		return nil, nil, err

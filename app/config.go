@@ -44,6 +44,12 @@ type Config struct {
 	TemplatesDir      string
 	Outbox            string // when set, write messages here instead of sending
 	UnsubMailto       string // mailto address for List-Unsubscribe, "" for none
+	// DKIM: the private key's file (empty: messages go unsigned), its
+	// selector, and the signing domain (empty: the From address's).
+	DKIMKeyFile  string
+	DKIMSelector string
+	DKIMDomain   string
+	DNSServer    string // host:port herald doctor asks; empty: the system's resolver
 
 	// SecretPrevious (secret) is a comma-separated list of former Secrets,
 	// still accepted on links and forms, never used to sign: key rotation.
@@ -122,6 +128,7 @@ func DefaultConfig() Config {
 		AuthLimit:        10,
 		AuthWindow:       15 * time.Minute,
 		BreakingWord:     "Breaking",
+		DKIMSelector:     "herald",
 	}
 }
 
@@ -161,6 +168,10 @@ func (c *Config) settings() []setting {
 		{name: "templates", usage: "directory of template overrides", str: &c.TemplatesDir},
 		{name: "outbox", usage: "the outbox channel: deliver to files in this directory instead of SMTP and Slack; it consumes each window as a send does (to look without consuming: run --once --dry-run)", str: &c.Outbox},
 		{name: "unsubscribe-mailto", usage: "mailto address for List-Unsubscribe (empty: none)", str: &c.UnsubMailto},
+		{name: "dkim-key-file", usage: "PEM private key (RSA PKCS#1 or PKCS#8, Ed25519 PKCS#8) that DKIM-signs every email (empty: unsigned)", str: &c.DKIMKeyFile},
+		{name: "dkim-selector", usage: "DKIM selector: the key's record is SELECTOR._domainkey.DOMAIN", str: &c.DKIMSelector},
+		{name: "dkim-domain", usage: "DKIM signing domain (empty: the From address's domain)", str: &c.DKIMDomain},
+		{name: "dns-server", usage: "host:port of the DNS server herald doctor asks, for testing and split DNS (empty: the system's resolver)", str: &c.DNSServer},
 		{name: "tick", usage: "dispatch tick (cron spec)", str: &c.Tick},
 		{name: "workers", usage: "concurrent sends", num: &c.Workers},
 		{name: "batch-size", usage: "subscribers claimed per batch", num: &c.BatchSize},

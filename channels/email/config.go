@@ -80,6 +80,9 @@ type Config struct {
 	// quoted-printable. The bytes sent then differ from WriteMessage's
 	// (the outbox's) in their transfer encoding only. Default off.
 	EightBit bool
+	// DKIM, when set, signs every message (see dkim.go); nil sends them
+	// unsigned.
+	DKIM *DKIM
 
 	// Sleep waits d or until ctx ends; injectable for tests.
 	Sleep func(ctx context.Context, d time.Duration) error

@@ -16,7 +16,9 @@
 // message buffer (AppendMessage, byte for byte go-mail's quoted-printable),
 // which Sender reuses from message to message. With Config.EightBit, a
 // server announcing 8BITMIME gets the bodies 8bit instead (see
-// eightbit.go), the only difference from WriteMessage's bytes.
+// eightbit.go), the only difference from WriteMessage's bytes. With
+// Config.DKIM each message is signed once, on those bytes, and its
+// DKIM-Signature header field put in front before dot-stuffing (dkim.go).
 //
 // Delivery (Sender): at most PoolSize connections, each used by one Send at
 // a time and kept for the next (the most recently used first, so a quiet

@@ -41,8 +41,26 @@ func (s *Sender) envelope(msg *digest.Message, eightBit bool) (*envelope, error)
 		return nil, err
 	}
 	buf := bufs.Get().(*[]byte)
-	*buf = append(appendWire((*buf)[:0], raw), ".\r\n"...)
+	data, err := s.sign((*buf)[:0], raw)
+	if err != nil {
+		bufs.Put(buf)
+		return nil, err
+	}
+	*buf = append(appendWire(data, raw), ".\r\n"...)
 	return &envelope{msg: msg, from: from, to: to, data: *buf, buf: buf, eightBit: eightBit}, nil
+}
+
+// sign appends raw's DKIM-Signature header field to dst in its DATA form,
+// when the Sender signs; raw itself follows it.
+func (s *Sender) sign(dst, raw []byte) ([]byte, error) {
+	if s.cfg.DKIM == nil {
+		return dst, nil
+	}
+	sig, err := s.cfg.DKIM.Sign(raw)
+	if err != nil {
+		return dst, err
+	}
+	return appendWire(dst, []byte(sig)), nil
 }
 
 // for8bit returns m ready for connection c: m itself, or m again in

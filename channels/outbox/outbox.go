@@ -7,7 +7,9 @@
 // webhook URL is a secret and is never written: such payloads carry
 // "webhook": "configured" instead. Files are written atomically (a
 // temporary file renamed into place); sending the same message again
-// replaces its file.
+// replaces its file. With WithDKIM an email file holds the signed bytes,
+// its DKIM-Signature header field first, as the email channel would send
+// them.
 package outbox
 
 import (
@@ -35,14 +37,21 @@ type Writer struct {
 	dir      string
 	from     digest.Address
 	hostname string
+	dkim     *email.DKIM
 
 	mu    sync.Mutex
 	files []string
 }
 
+// Option configures a Writer.
+type Option func(*Writer)
+
+// WithDKIM signs every email file with d (nil: unsigned).
+func WithDKIM(d *email.DKIM) Option { return func(w *Writer) { w.dkim = d } }
+
 // New returns a Writer for dir, creating the folder. hostname is the
 // Message-ID domain; empty means the domain of from.Email.
-func New(dir string, from digest.Address, hostname string) (*Writer, error) {
+func New(dir string, from digest.Address, hostname string, opts ...Option) (*Writer, error) {
 	if dir == "" {
 		return nil, errors.New("outbox: dir is empty")
 	}
@@ -52,7 +61,11 @@ func New(dir string, from digest.Address, hostname string) (*Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("outbox: create %s: %w", dir, err)
 	}
-	return &Writer{dir: dir, from: from, hostname: hostname}, nil
+	w := &Writer{dir: dir, from: from, hostname: hostname}
+	for _, o := range opts {
+		o(w)
+	}
+	return w, nil
 }
 
 // Dir is the folder the Writer writes to.
@@ -90,17 +103,26 @@ func (w *Writer) Send(ctx context.Context, msg *digest.Message) error {
 func (w *Writer) encode(msg *digest.Message) ([]byte, string, error) {
 	switch msg.Kind {
 	case subscribers.KindEmail:
-		var buf bytes.Buffer
-		if err := email.WriteMessage(&buf, msg, w.from, w.hostname); err != nil {
-			return nil, "", fmt.Errorf("outbox: %w", err)
-		}
-		return buf.Bytes(), ".eml", nil
+		data, err := w.emailFile(msg)
+		return data, ".eml", err
 	case subscribers.KindSlack:
 		data, err := slackFile(msg)
 		return data, ".json", err
 	default:
 		return nil, "", fmt.Errorf("outbox: message %q: Kind %q: want email or slack", msg.ID, msg.Kind)
 	}
+}
+
+// emailFile is the message's bytes, signed when the Writer signs.
+func (w *Writer) emailFile(msg *digest.Message) ([]byte, error) {
+	raw, err := email.AppendMessage(nil, msg, w.from, w.hostname)
+	if err == nil && w.dkim != nil {
+		raw, err = w.dkim.AppendSigned(make([]byte, 0, len(raw)+1024), raw)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	return raw, nil
 }
 
 func (w *Writer) record(path string) {

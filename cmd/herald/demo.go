@@ -127,10 +127,14 @@ func demo(ctx context.Context, cfg *app.Config, df demoFlags, stdout, stderr io.
 	}
 	defer closeRedis()
 	demoConfig(cfg, df.out)
+	signer, err := demoDKIM(df.out, cfg.SigningDomain(), cfg.DKIMSelector)
+	if err != nil {
+		return err
+	}
 	// Subscribers sign up a week ago, stories land over the last day, and the
 	// dispatch runs now: the demo moves its clock through that history.
 	clock := settable.New(time.Now().UTC().Truncate(time.Second))
-	a, err := app.New(ctx, *cfg, app.Options{RDB: rdb, Now: clock.Now, Logger: newLogger("warn", stderr)})
+	a, err := app.New(ctx, *cfg, app.Options{RDB: rdb, Now: clock.Now, Logger: newLogger("warn", stderr), DKIM: signer})
 	if err != nil {
 		return err
 	}

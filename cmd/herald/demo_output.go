@@ -59,6 +59,9 @@ func (run *demoRun) report(ctx context.Context, a *app.App, df demoFlags, stdout
 	abs, _ := filepath.Abs(df.out)
 	fmt.Fprintf(stdout, "Herald demo: %d stories, %d subscribers (%s, outbox channel), dispatch at %s\n\n",
 		run.stories, run.st.Claimed, run.where, run.now.Format(time.RFC3339))
+	if a.DKIM != nil {
+		printDKIM(stdout, a.DKIM, df.out)
+	}
 	if err := printDeliveries(ctx, a, run.rec, abs, stdout); err != nil {
 		return err
 	}

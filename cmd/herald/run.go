@@ -60,7 +60,7 @@ func dryRun(ctx context.Context, cfg *app.Config, dir string, stdout, stderr io.
 	}
 	defer a.Close()
 	from, host := a.Sender()
-	w, err := outbox.New(dir, from, host)
+	w, err := outbox.New(dir, from, host, outbox.WithDKIM(a.DKIM))
 	if err != nil {
 		return err
 	}
