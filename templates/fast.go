@@ -302,6 +302,7 @@ func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, err
 		v.parts[p] = string(b)
 	}
 	v.preheader = line(st.Summary, preheaderRunes)
+	v.prehead = line(v.Headline, preheadHeadRunes)
 	v.ahead = true
 	return v, nil
 }

@@ -103,6 +103,7 @@ type StoryView struct {
 	// summary for a preheader.
 	parts     [nParts]string
 	preheader string
+	prehead   string // the headline as the preheader names it
 	ahead     bool
 	slot      int // index in View.Stories
 }
@@ -382,13 +383,22 @@ func (s *Set) subjectView(v *View, d *digest.Digest) {
 	v.Subject.Headline = strings.TrimSuffix(strings.TrimPrefix(full, v.Subject.Prefix), otherSuffix(v.Subject.Others))
 	heads := make([]string, 0, preheaderNamed+1)
 	for _, sv := range v.Stories[:min(len(v.Stories), preheaderNamed+1)] {
-		heads = append(heads, line(sv.Headline, preheadHeadRunes))
+		heads = append(heads, preheadOf(&sv))
 	}
 	summary := ""
 	if len(heads) == 1 {
 		summary = firstNonEmpty(top.preheader, d.Items[0].Story.Summary)
 	}
 	v.Preheader = preheaderLine(heads, d.Total(), summary)
+}
+
+// preheadOf is the headline of sv as the preheader names it: kept with the
+// story by the fast way, cut here otherwise.
+func preheadOf(sv *StoryView) string {
+	if sv.ahead {
+		return sv.prehead
+	}
+	return line(sv.Headline, preheadHeadRunes)
 }
 
 // otherSuffix is what subject.txt.tmpl adds after the headline.
