@@ -31,6 +31,8 @@ type dispatchResult struct {
 	CPUSeconds float64 // this process's user+system CPU during the run
 	RedisCmds  int64   // commands this process sent to Redis
 	DueLeft    int64   // subscribers still due after the run
+	Mallocs    uint64  // heap objects allocated during the run
+	AllocBytes uint64  // heap bytes allocated during the run
 }
 
 // runDispatch is the dispatch process: Herald's app wiring, email channel
@@ -72,11 +74,14 @@ func runDispatch(ctx context.Context, o *options, stdout, stderr io.Writer) erro
 		defer stop()
 	}
 	cmds.Store(0)
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	cpu0 := selfCPU()
 	start := time.Now()
 	st, err := r.RunOnce(ctx)
 	elapsed := time.Since(start)
 	cpu := selfCPU() - cpu0
+	runtime.ReadMemStats(&mem1)
 	if err != nil {
 		return err
 	}
@@ -86,7 +91,8 @@ func runDispatch(ctx context.Context, o *options, stdout, stderr io.Writer) erro
 	}
 	left, _, _ := a.Subs.Backlog(ctx, time.Now())
 	res := dispatchResult{Stats: st, Seconds: elapsed.Seconds(), Stages: stageSeconds(r.Stages),
-		PeakRSSKiB: peakRSS(), CPUSeconds: cpu, RedisCmds: sent, DueLeft: left}
+		PeakRSSKiB: peakRSS(), CPUSeconds: cpu, RedisCmds: sent, DueLeft: left,
+		Mallocs: mem1.Mallocs - mem0.Mallocs, AllocBytes: mem1.TotalAlloc - mem0.TotalAlloc}
 	return json.NewEncoder(stdout).Encode(res)
 }
 
@@ -197,6 +203,8 @@ func (d *dispatchResult) add(r *dispatchResult) {
 	d.PeakRSSKiB = max(d.PeakRSSKiB, r.PeakRSSKiB)
 	d.CPUSeconds += r.CPUSeconds
 	d.RedisCmds += r.RedisCmds
+	d.Mallocs += r.Mallocs
+	d.AllocBytes += r.AllocBytes
 	d.DueLeft = r.DueLeft
 }
 

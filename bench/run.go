@@ -39,6 +39,9 @@ type Result struct {
 	PerMaster          []MasterLoad `json:"per_master"`
 	BusiestMasterShare float64      `json:"busiest_master_share"`
 	RedisBytesPerSub   float64      `json:"redis_bytes_per_subscriber"`
+	AllocsPerMessage   float64      `json:"allocs_per_message"`      // heap objects the dispatch allocated a message
+	AllocBytesPerMsg   float64      `json:"alloc_bytes_per_message"` // heap bytes the dispatch allocated a message
+	CPUModel           string       `json:"cpu_model"`               // /proc/cpuinfo's "model name"
 }
 
 // StageSeconds is time spent in each stage of the dispatch, summed over
@@ -190,6 +193,8 @@ func measure(ctx context.Context, o *options, rdb redis.UniversalClient, redisUR
 		DigestsEmpty: d.Stats.Empty, Skipped: d.Stats.Skipped, DueLeft: d.DueLeft, EightBit: o.eightBit,
 		LoadAvg: [2]float64{load0, loadAvg()}, Conns: o.conns, Workers: o.workers, CPUs: numCPU(),
 		Procs: o.procs, Masters: len(masters1), PerMaster: perMaster, BusiestMasterShare: busiest,
+		AllocsPerMessage: round(float64(d.Mallocs)/float64(sent), 0), AllocBytesPerMsg: round(float64(d.AllocBytes)/float64(sent), 0),
+		CPUModel: cpuModel(),
 	}, nil
 }
 
