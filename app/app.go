@@ -77,7 +77,8 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	if a.Logger == nil {
 		a.Logger = slog.Default()
 	}
-	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL, PostalAddress: cfg.PostalAddress, Breaking: cfg.BreakingWord})
+	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL, PostalAddress: cfg.PostalAddress, Breaking: cfg.BreakingWord,
+		SlackFollow: cfg.SlackSigningSecret != ""})
 	if err != nil {
 		return nil, err
 	}
