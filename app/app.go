@@ -16,6 +16,7 @@ import (
 	"herald/internal/health"
 	"herald/internal/keyring"
 	"herald/internal/redisstate"
+	"herald/internal/webhooks"
 	"herald/stories"
 	"herald/subscribers"
 	"herald/templates"
@@ -43,6 +44,10 @@ type App struct {
 	Keys *keyring.Ring
 	// Webhooks is the policy a team's webhook URL must meet.
 	Webhooks *egress.Hosts
+	// Events is the outbox of outgoing webhooks (events.go); EventHosts
+	// the policy their endpoint URLs must meet.
+	Events     *webhooks.Store
+	EventHosts *egress.Hosts
 
 	ownRDB bool
 }
@@ -103,6 +108,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 			return nil, err
 		}
 	}
+	if err := a.openEvents(); err != nil {
+		_ = a.Close()
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	a.Builder = &digest.Builder{Stories: a.Stories}
 	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links, Web: a.WebLink}
 	return a, nil
@@ -146,7 +155,7 @@ func (a *App) Runner(channels map[subscribers.Kind]digest.Channel) *digest.Runne
 		Builder:         a.Builder,
 		Composer:        a.Composer,
 		Channels:        channels,
-		Recorder:        a.Log,
+		Recorder:        eventLog{a.Log, a},
 		Now:             a.Now,
 		Logger:          a.Logger,
 		Lease:           a.Cfg.Lease,

@@ -36,17 +36,20 @@ type Config struct {
 	// SlackWebhookHosts are host[:port] entries, comma-separated, that
 	// webhook URLs may name besides Slack's own (proxies, test doubles).
 	SlackWebhookHosts string
-	HTTPAddr          string
-	BaseURL           string // where Herald's own pages live, for links in messages
-	SiteURL           string // the news site, for "and N more"
-	APIToken          string // secret
-	BounceToken       string // secret: opens POST /v1/bounces only
-	BounceSecret      string // secret: HMAC key of signed bounce reports
-	AdminAddr         string // when set, /v1 and /metrics are served here only
-	Secret            string // secret: HMAC key for reader links
-	TemplatesDir      string
-	Outbox            string // when set, write messages here instead of sending
-	UnsubMailto       string // mailto address for List-Unsubscribe, "" for none
+	// WebhookHosts are the host[:port] entries, comma-separated, that an
+	// outgoing webhook endpoint's URL may name.
+	WebhookHosts string
+	HTTPAddr     string
+	BaseURL      string // where Herald's own pages live, for links in messages
+	SiteURL      string // the news site, for "and N more"
+	APIToken     string // secret
+	BounceToken  string // secret: opens POST /v1/bounces only
+	BounceSecret string // secret: HMAC key of signed bounce reports
+	AdminAddr    string // when set, /v1 and /metrics are served here only
+	Secret       string // secret: HMAC key for reader links
+	TemplatesDir string
+	Outbox       string // when set, write messages here instead of sending
+	UnsubMailto  string // mailto address for List-Unsubscribe, "" for none
 
 	// SecretPrevious (secret) is a comma-separated list of former Secrets,
 	// still accepted on links and forms, never used to sign: key rotation.
@@ -153,6 +156,7 @@ func (c *Config) settings() []setting {
 		{name: "slack-signing-secret", usage: "the Slack app's signing secret: turns on /slack/commands, /slack/interactions and Follow buttons", str: &c.SlackSigningSecret, secret: true},
 		{name: "slack-api-url", usage: "Slack Web API base URL (empty: https://slack.com/api/; for tests and proxies)", str: &c.SlackAPIURL},
 		{name: "slack-webhook-hosts", usage: "comma-separated host[:port] list webhook URLs may name besides hooks.slack.com and hooks.slack-gov.com (proxies, test doubles)", str: &c.SlackWebhookHosts},
+		{name: "webhook-hosts", usage: "comma-separated host[:port] list outgoing webhook endpoints (herald webhooks add) may name", str: &c.WebhookHosts},
 		{name: "http-addr", usage: "HTTP listen address", str: &c.HTTPAddr},
 		{name: "admin-addr", usage: "listen address of the admin API and /metrics (empty: HERALD_HTTP_ADDR serves them)", str: &c.AdminAddr},
 		{name: "base-url", usage: "public URL of Herald's pages, for links in messages", str: &c.BaseURL},

@@ -118,6 +118,10 @@ type Deps struct {
 	// HERALD_SLACK_WEBHOOK_HOSTS). Nil: no answer is posted.
 	SlackResponses *egress.Hosts
 
+	// Emit records an event for the outgoing webhooks (subscriber.confirmed,
+	// subscriber.unsubscribed from the reader's pages). Nil: none.
+	Emit func(ctx context.Context, typ, key string, data any)
+
 	// CheckWebhook refuses a team's webhook URL that the host policy does
 	// not allow (POST and PATCH /v1/subscribers). Nil: the store's checks only.
 	CheckWebhook func(raw string) error
