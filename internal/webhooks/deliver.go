@@ -167,6 +167,9 @@ func (d *Deliverer) deliverOne(ctx context.Context, ep *Endpoint, i int, m redis
 			return errors.New("webhooks: lease lost")
 		}
 		code, err := d.post(ctx, ep, m)
+		if ctx.Err() != nil {
+			return ctx.Err() // stopping: not the endpoint's failure
+		}
 		d.record(ctx, ep.ID, code, err)
 		if err == nil {
 			break
