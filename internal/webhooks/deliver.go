@@ -174,7 +174,7 @@ func (d *Deliverer) deliverOne(ctx context.Context, ep *Endpoint, i int, m redis
 		if err == nil {
 			break
 		}
-		if werr := d.wait(ctx, attempt); werr != nil {
+		if werr := d.wait(ctx, ep.ID, attempt); werr != nil {
 			return werr
 		}
 	}
@@ -182,19 +182,28 @@ func (d *Deliverer) deliverOne(ctx context.Context, ep *Endpoint, i int, m redis
 }
 
 // wait is the backoff after failed attempt n (0-based): RetryMin doubled
-// n times, at most RetryMax.
-func (d *Deliverer) wait(ctx context.Context, n int) error {
+// n times, at most RetryMax. It keeps ep's lease meanwhile, so no other
+// process takes the endpoint over mid-backoff.
+func (d *Deliverer) wait(ctx context.Context, id string, n int) error {
 	delay := d.RetryMin << min(n, 30)
 	if delay <= 0 || delay > d.RetryMax {
 		delay = d.RetryMax
 	}
 	t := time.NewTimer(delay)
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+	renew := time.NewTicker(d.Lease / 3)
+	defer renew.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		case <-renew.C:
+			if !d.lease(ctx, id) {
+				return errors.New("webhooks: lease lost")
+			}
+		}
 	}
 }
 
