@@ -153,3 +153,42 @@ func TestAddRefusesUnknownEvent(t *testing.T) {
 		t.Errorf("Add with an unknown event: %v", err)
 	}
 }
+
+// Two processes delivering one outbox never double or reorder an
+// endpoint's events: one of them holds its lease at a time.
+func TestTwoDeliverersShareAnEndpoint(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	st := webhooks.NewStore(rdb, prefix, 2, nil)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	rc := &receiver{t: t, fails: 2}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	ep, err := st.Add(ctx, srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.secret = ep.Secret
+	for n := range 20 {
+		if err := st.Emit(ctx, webhooks.MessageSent, "sub-a", map[string]any{"key": "sub-a", "n": n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		d := &webhooks.Deliverer{Store: st, Client: srv.Client(), Poll: time.Millisecond, RetryMin: time.Millisecond, RetryMax: 2 * time.Millisecond}
+		wg.Go(func() { d.Run(ctx) })
+	}
+	waitFor(t, func() bool { return len(rc.events()) >= 20 })
+	stop()
+	wg.Wait()
+	got := rc.events()
+	for i, e := range got {
+		if e.N != i {
+			t.Fatalf("event %d is n=%d: doubled or out of order: %+v", i, e.N, got)
+		}
+	}
+	if len(got) != 20 {
+		t.Errorf("endpoint accepted %d events, want 20", len(got))
+	}
+}
