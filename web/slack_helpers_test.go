@@ -96,8 +96,8 @@ func slackSignature(secret string, ts int64, body string) string {
 	return "v0=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// signed sends body to path as Slack does, signed under secret at ts.
-func (sf *slackFixture) signed(path, body, secret string, ts time.Time) response {
+// slackSigned sends body to path as Slack does, signed under secret at ts.
+func (sf *slackFixture) slackSigned(path, body, secret string, ts time.Time) response {
 	sf.t.Helper()
 	return sf.do(http.MethodPost, path, body, "Content-Type: application/x-www-form-urlencoded",
 		"X-Slack-Request-Timestamp: "+strconv.FormatInt(ts.Unix(), 10),
@@ -110,7 +110,7 @@ func (sf *slackFixture) command(channel, text string) (response, gotReply) {
 	sf.t.Helper()
 	form := url.Values{"command": {"/herald"}, "text": {text}, "channel_id": {channel}, "team_id": {"T0"},
 		"user_id": {"U0"}, "response_url": {sf.respURL}}
-	resp := sf.signed("/slack/commands", form.Encode(), testSlackSecret, time.Now())
+	resp := sf.slackSigned("/slack/commands", form.Encode(), testSlackSecret, time.Now())
 	var reply gotReply
 	if resp.Status == http.StatusOK {
 		if err := json.Unmarshal([]byte(resp.Body), &reply); err != nil {
@@ -127,7 +127,7 @@ func (sf *slackFixture) interaction(path string, payload any) response {
 	if err != nil {
 		sf.t.Fatal(err)
 	}
-	return sf.signed(path, url.Values{"payload": {string(b)}}.Encode(), testSlackSecret, time.Now())
+	return sf.slackSigned(path, url.Values{"payload": {string(b)}}.Encode(), testSlackSecret, time.Now())
 }
 
 // buttonPress is the block_actions payload of a press on a Follow button

@@ -110,7 +110,7 @@ func TestSlackRefusesUnsigned(t *testing.T) {
 			if tt.secret == "" {
 				resp = sf.do(http.MethodPost, "/slack/commands", body, tt.hdr...)
 			} else {
-				resp = sf.signed("/slack/commands", body, tt.secret, tt.ts)
+				resp = sf.slackSigned("/slack/commands", body, tt.secret, tt.ts)
 			}
 			if resp.Status != tt.want {
 				t.Errorf("status %d, want %d: %s", resp.Status, tt.want, resp.Body)
@@ -121,12 +121,12 @@ func TestSlackRefusesUnsigned(t *testing.T) {
 		})
 	}
 	for _, path := range []string{"/slack/interactions", "/slack/options"} {
-		if resp := sf.signed(path, "payload=%7B%7D", "another-secret-0123456789abcdef0", now); resp.Status != http.StatusUnauthorized {
+		if resp := sf.slackSigned(path, "payload=%7B%7D", "another-secret-0123456789abcdef0", now); resp.Status != http.StatusUnauthorized {
 			t.Errorf("%s with a bad signature: %d, want 401", path, resp.Status)
 		}
 	}
 	big := "text=" + strings.Repeat("a", slackMaxBody)
-	if resp := sf.signed("/slack/commands", big, testSlackSecret, now); resp.Status != http.StatusRequestEntityTooLarge {
+	if resp := sf.slackSigned("/slack/commands", big, testSlackSecret, now); resp.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("a body over %d bytes: %d, want 413", slackMaxBody, resp.Status)
 	}
 	off := newFixture(t)

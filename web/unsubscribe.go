@@ -60,6 +60,14 @@ func (s *Server) emit(ctx context.Context, typ string, sub *subscribers.Subscrib
 	}
 }
 
+// emitUnsubscribe records subscriber.unsubscribed when a change took sub
+// from status before to unsubscribed.
+func (s *Server) emitUnsubscribe(ctx context.Context, before subscribers.Status, sub *subscribers.Subscriber) {
+	if before != subscribers.StatusUnsubscribed && sub.Status == subscribers.StatusUnsubscribed {
+		s.emit(ctx, webhooks.SubscriberUnsubscribed, sub)
+	}
+}
+
 func unsubscribedView(sub *subscribers.Subscriber, prefs, first string) messageView {
 	return messageView{
 		Title:      "Unsubscribed",
