@@ -126,7 +126,10 @@ func (s *Server) slackList(ctx context.Context, team *subscribers.Subscriber, _ 
 	return ephemeral("This channel follows " + templates.EscapeMrkdwn(strings.Join(names, ", ")) + ". " + when)
 }
 
-// slackSchedule changes the channel's schedule.
+// slackSchedule changes the channel's schedule. Store.Update writes the
+// whole profile as read at the command's start, so a follow landing in
+// the same instant from another request can be undone; the reply and
+// /herald list show what was kept.
 func (s *Server) slackSchedule(ctx context.Context, team *subscribers.Subscriber, arg string) slackReply {
 	if _, err := subscribers.ParseSchedule(arg); err != nil || arg == "" {
 		return ephemeral("“" + templates.EscapeMrkdwn(arg) + "” is not a schedule: try `instant`, `daily 08:00`, `weekly mon 09:00` or a cron expression.")
