@@ -74,14 +74,8 @@ func (s *Server) slack(h slackHandler) http.HandlerFunc {
 			http.NotFound(w, r)
 			return
 		}
-		body, err := readBody(w, r, slackMaxBody)
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return
-		case err != nil:
-			http.Error(w, "unreadable request body", http.StatusBadRequest)
+		body, ok := readSlackBody(w, r)
+		if !ok {
 			return
 		}
 		if err := s.verifySlack(r.Header, body); err != nil {
@@ -96,6 +90,21 @@ func (s *Server) slack(h slackHandler) http.HandlerFunc {
 		}
 		h(w, r, form)
 	}
+}
+
+// readSlackBody reads the raw body, answering 413 or 400 when it cannot.
+func readSlackBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := readBody(w, r, slackMaxBody)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	case err != nil:
+		http.Error(w, "unreadable request body", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
 }
 
 // verifySlack checks Slack's X-Slack-Signature over body, and that
