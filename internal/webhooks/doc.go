@@ -6,7 +6,8 @@
 // outbox stream in the shard of its subscriber (or story), and nothing
 // more; a Deliverer, run by herald serve, works each endpoint's share of
 // the outbox on its own, so a dead endpoint holds back only its own
-// events.
+// events. While no endpoint exists (read at most every 5 s) nothing is
+// kept at all.
 //
 // Delivery is at-least-once and in order per subscriber: an endpoint keeps,
 // per shard, the stream ID of the last event it accepted (a 2xx). The

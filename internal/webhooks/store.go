@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -33,6 +34,11 @@ var Types = []string{MessageSent, MessageFailed, MessageBounced, SubscriberUnsub
 // endpoint further behind than that loses the oldest of its events.
 const DefaultMaxLen = 100_000
 
+// endpointsTTL is how long Emit trusts its knowledge of whether any
+// endpoint exists: with none, events are not kept at all, and an endpoint
+// added by another process starts getting events within this time.
+const endpointsTTL = 5 * time.Second
+
 // ErrNotFound is an endpoint that does not exist.
 var ErrNotFound = errors.New("webhooks: endpoint not found")
 
@@ -53,6 +59,10 @@ type Store struct {
 	shards int
 	maxLen int64
 	now    func() time.Time
+
+	mu      sync.Mutex
+	checked time.Time // when any was last read
+	any     bool      // some endpoint exists
 }
 
 // NewStore is a store on rdb under prefix, its outbox in shards shards
@@ -70,6 +80,9 @@ func NewStore(rdb redis.UniversalClient, prefix string, shards int, now func() t
 // Emit appends an event of type typ about key, with data as its JSON
 // payload, to the outbox: one XADD, whatever the endpoints do.
 func (st *Store) Emit(ctx context.Context, typ, key string, data any) error {
+	if !st.anyEndpoint(ctx) {
+		return nil
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("webhooks: emit %s: %w", typ, err)
@@ -84,6 +97,18 @@ func (st *Store) Emit(ctx context.Context, typ, key string, data any) error {
 		return fmt.Errorf("webhooks: emit %s: %w", typ, err)
 	}
 	return nil
+}
+
+// anyEndpoint says whether some endpoint exists, read at most every
+// endpointsTTL; a failed read counts as yes (keeping an event is safe).
+func (st *Store) anyEndpoint(ctx context.Context) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if now := time.Now(); st.checked.IsZero() || now.Sub(st.checked) > endpointsTTL {
+		n, err := st.rdb.HLen(ctx, st.endpointsKey()).Result()
+		st.any, st.checked = err != nil || n > 0, now
+	}
+	return st.any
 }
 
 // Endpoint is where events go.
@@ -126,6 +151,9 @@ func (st *Store) Add(ctx context.Context, url string, events []string) (*Endpoin
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: add: %w", err)
 	}
+	st.mu.Lock()
+	st.any = true
+	st.mu.Unlock()
 	return ep, nil
 }
 

@@ -192,3 +192,16 @@ func TestTwoDeliverersShareAnEndpoint(t *testing.T) {
 		t.Errorf("endpoint accepted %d events, want 20", len(got))
 	}
 }
+
+// With no endpoint, events are not kept: an instance without webhooks
+// spends no memory on them.
+func TestNoEndpointNoOutbox(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	st := webhooks.NewStore(rdb, prefix, 1, nil)
+	if err := st.Emit(context.Background(), webhooks.MessageSent, "sub-a", map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	if keys := redistest.Keys(t, rdb, prefix+"*"); len(keys) != 0 {
+		t.Errorf("keys %q after an event with no endpoint, want none", keys)
+	}
+}
