@@ -17,6 +17,7 @@ import (
 	"herald/internal/health"
 	"herald/internal/keyring"
 	"herald/internal/redisstate"
+	"herald/internal/webhooks"
 	"herald/stories"
 	"herald/subscribers"
 	"herald/templates"
@@ -46,6 +47,10 @@ type App struct {
 	Webhooks *egress.Hosts
 	// DKIM signs every email; nil sends them unsigned.
 	DKIM *email.DKIM
+	// Events is the outbox of outgoing webhooks (events.go); EventHosts
+	// the policy their endpoint URLs must meet.
+	Events     *webhooks.Store
+	EventHosts *egress.Hosts
 
 	ownRDB bool
 }
@@ -88,7 +93,8 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	if a.Logger == nil {
 		a.Logger = slog.Default()
 	}
-	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL, PostalAddress: cfg.PostalAddress, Breaking: cfg.BreakingWord})
+	tpl, err := templates.Load(cfg.TemplatesDir, templates.Options{SiteURL: cfg.SiteURL, PostalAddress: cfg.PostalAddress, Breaking: cfg.BreakingWord,
+		SlackFollow: cfg.SlackSigningSecret != ""})
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +118,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 			_ = a.Close()
 			return nil, err
 		}
+	}
+	if err := a.openEvents(); err != nil {
+		_ = a.Close()
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	a.Builder = &digest.Builder{Stories: a.Stories}
 	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links, Web: a.WebLink}
@@ -172,7 +182,7 @@ func (a *App) Runner(channels map[subscribers.Kind]digest.Channel) *digest.Runne
 		Builder:         a.Builder,
 		Composer:        a.Composer,
 		Channels:        channels,
-		Recorder:        a.Log,
+		Recorder:        eventLog{a.Log, a},
 		Now:             a.Now,
 		Logger:          a.Logger,
 		Lease:           a.Cfg.Lease,

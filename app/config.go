@@ -30,20 +30,26 @@ type Config struct {
 	From         string
 	SlackToken   string // secret
 	SlackAPIURL  string // Slack Web API base URL; empty: Slack's own
+	// SlackSigningSecret (secret) turns the Slack app on: /slack/commands,
+	// /slack/interactions and the "Follow" buttons; it checks each request.
+	SlackSigningSecret string
 	// SlackWebhookHosts are host[:port] entries, comma-separated, that
 	// webhook URLs may name besides Slack's own (proxies, test doubles).
 	SlackWebhookHosts string
-	HTTPAddr          string
-	BaseURL           string // where Herald's own pages live, for links in messages
-	SiteURL           string // the news site, for "and N more"
-	APIToken          string // secret
-	BounceToken       string // secret: opens POST /v1/bounces only
-	BounceSecret      string // secret: HMAC key of signed bounce reports
-	AdminAddr         string // when set, /v1 and /metrics are served here only
-	Secret            string // secret: HMAC key for reader links
-	TemplatesDir      string
-	Outbox            string // when set, write messages here instead of sending
-	UnsubMailto       string // mailto address for List-Unsubscribe, "" for none
+	// WebhookHosts are the host[:port] entries, comma-separated, that an
+	// outgoing webhook endpoint's URL may name.
+	WebhookHosts string
+	HTTPAddr     string
+	BaseURL      string // where Herald's own pages live, for links in messages
+	SiteURL      string // the news site, for "and N more"
+	APIToken     string // secret
+	BounceToken  string // secret: opens POST /v1/bounces only
+	BounceSecret string // secret: HMAC key of signed bounce reports
+	AdminAddr    string // when set, /v1 and /metrics are served here only
+	Secret       string // secret: HMAC key for reader links
+	TemplatesDir string
+	Outbox       string // when set, write messages here instead of sending
+	UnsubMailto  string // mailto address for List-Unsubscribe, "" for none
 	// DKIM: the private key's file (empty: messages go unsigned), its
 	// selector, and the signing domain (empty: the From address's).
 	DKIMKeyFile  string
@@ -154,8 +160,10 @@ func (c *Config) settings() []setting {
 		{name: "smtp-url", usage: "SMTP server (smtp://user:pass@host:port?tls=none|starttls|tls)", str: &c.SMTPURL, secret: true},
 		{name: "from", usage: "From address of digests", str: &c.From},
 		{name: "slack-token", usage: "Slack bot token (chat:write)", str: &c.SlackToken, secret: true},
+		{name: "slack-signing-secret", usage: "the Slack app's signing secret: turns on /slack/commands, /slack/interactions and Follow buttons", str: &c.SlackSigningSecret, secret: true},
 		{name: "slack-api-url", usage: "Slack Web API base URL (empty: https://slack.com/api/; for tests and proxies)", str: &c.SlackAPIURL},
 		{name: "slack-webhook-hosts", usage: "comma-separated host[:port] list webhook URLs may name besides hooks.slack.com and hooks.slack-gov.com (proxies, test doubles)", str: &c.SlackWebhookHosts},
+		{name: "webhook-hosts", usage: "comma-separated host[:port] list outgoing webhook endpoints (herald webhooks add) may name", str: &c.WebhookHosts},
 		{name: "http-addr", usage: "HTTP listen address", str: &c.HTTPAddr},
 		{name: "admin-addr", usage: "listen address of the admin API and /metrics (empty: HERALD_HTTP_ADDR serves them)", str: &c.AdminAddr},
 		{name: "base-url", usage: "public URL of Herald's pages, for links in messages", str: &c.BaseURL},
@@ -346,7 +354,7 @@ const (
 
 // CheckSecrets refuses secrets too short to resist guessing, naming the
 // variable: HERALD_SECRET, each key of HERALD_SECRET_PREVIOUS and
-// HERALD_BOUNCE_SECRET under 32 bytes, HERALD_API_TOKEN and
+// HERALD_BOUNCE_SECRET and HERALD_SLACK_SIGNING_SECRET under 32 bytes, HERALD_API_TOKEN and
 // HERALD_BOUNCE_TOKEN (when set) under 24 characters.
 func (c *Config) CheckSecrets() error {
 	var errs []error
@@ -361,6 +369,9 @@ func (c *Config) CheckSecrets() error {
 	errs = append(errs, checkToken("HERALD_API_TOKEN", c.APIToken), checkToken("HERALD_BOUNCE_TOKEN", c.BounceToken))
 	if c.BounceSecret != "" && len(c.BounceSecret) < MinSecretBytes {
 		errs = append(errs, fmt.Errorf("config: HERALD_BOUNCE_SECRET is %d bytes, need at least %d: e.g. 'openssl rand -hex 32'", len(c.BounceSecret), MinSecretBytes))
+	}
+	if c.SlackSigningSecret != "" && len(c.SlackSigningSecret) < MinSecretBytes {
+		errs = append(errs, fmt.Errorf("config: HERALD_SLACK_SIGNING_SECRET is %d bytes, need at least %d: copy the app's Signing Secret from api.slack.com/apps (Basic Information)", len(c.SlackSigningSecret), MinSecretBytes))
 	}
 	if c.BounceToken != "" && c.BounceToken == c.APIToken {
 		errs = append(errs, errors.New("config: HERALD_BOUNCE_TOKEN equals HERALD_API_TOKEN: the bounce webhook's token must be its own"))

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"herald/digest"
+	"herald/internal/webhooks"
 	"herald/stories"
 )
 
@@ -16,6 +17,7 @@ func (a *App) Ingest(ctx context.Context, st *stories.Story) (created bool, err 
 	if err != nil || !created {
 		return created, err
 	}
+	a.Emit(ctx, webhooks.StoryIngested, st.ID, storyEvent(st))
 	alerts := &digest.Alerts{Subs: a.Subs, Delay: a.Cfg.InstantDelay, Now: a.Now}
 	if aerr := alerts.Ingested(ctx, st); aerr != nil {
 		// The story is stored; the instant alert waits for the next story

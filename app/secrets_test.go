@@ -84,3 +84,29 @@ func TestWeakBounceCredentialRefused(t *testing.T) {
 		})
 	}
 }
+
+// The Slack app's signing secret is refused when weak, and read from a
+// _FILE like every secret.
+func TestSlackSigningSecret(t *testing.T) {
+	cfg := app.DefaultConfig()
+	cfg.Secret, cfg.SlackSigningSecret = strings.Repeat("k", 32), "short"
+	if err := cfg.CheckSecrets(); err == nil || !strings.Contains(err.Error(), "HERALD_SLACK_SIGNING_SECRET") {
+		t.Errorf("CheckSecrets: %v, want an error naming HERALD_SLACK_SIGNING_SECRET", err)
+	}
+	path := filepath.Join(t.TempDir(), "signing")
+	if err := os.WriteFile(path, []byte("8f742231b10e8888abcd99yyyzzz85a5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg = app.DefaultConfig()
+	cfg.Secret = strings.Repeat("k", 32)
+	env := map[string]string{"HERALD_SLACK_SIGNING_SECRET_FILE": path}
+	if err := cfg.LoadEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SlackSigningSecret != "8f742231b10e8888abcd99yyyzzz85a5" {
+		t.Errorf("signing secret %q, want the file's value trimmed", cfg.SlackSigningSecret)
+	}
+	if err := cfg.CheckSecrets(); err != nil {
+		t.Errorf("CheckSecrets with a 32-character signing secret: %v", err)
+	}
+}

@@ -97,6 +97,7 @@ func (st *Store) logKey(id string) string         { return LogKey(st.prefix, id)
 func (st *Store) emailKey(email string) string    { return st.prefix + "email:" + lower(email) }
 func (st *Store) instantKey(slug string) string   { return st.prefix + "topic:" + slug + ":instant" }
 func (st *Store) followersKey(slug string) string { return st.prefix + "topic:" + slug + ":followers" }
+func (st *Store) slackKey(dest string) string     { return st.prefix + "slack:" + dest }
 func (st *Store) layoutKey() string               { return st.prefix + "layout" }
 func (st *Store) syncKey(id string) string        { return st.subKey(id) + ":sync" }
 func (st *Store) cooldownKey(email string) string {

@@ -68,10 +68,10 @@ func (st *Store) destKey(s *Subscriber) string {
 	case s.Kind == KindEmail:
 		return st.emailKey(s.Email)
 	case s.SlackChannel != "":
-		return st.prefix + "slack:" + s.SlackChannel
+		return st.slackKey(s.SlackChannel)
 	}
 	sum := sha256.Sum256([]byte(s.WebhookURL))
-	return st.prefix + "slack:" + hex.EncodeToString(sum[:])
+	return st.slackKey(hex.EncodeToString(sum[:]))
 }
 
 // SetFirstLookback makes a new scheduled subscriber's first digest reach
@@ -264,6 +264,23 @@ func (st *Store) GetByEmail(ctx context.Context, email string) (*Subscriber, err
 		return nil, fmt.Errorf("subscribers: get by email: %w", err)
 	}
 	return st.Get(ctx, id)
+}
+
+// GetBySlackChannel returns the team subscription that posts to the
+// Slack channel with ID channel.
+func (st *Store) GetBySlackChannel(ctx context.Context, channel string) (*Subscriber, error) {
+	id, err := st.rdb.Get(ctx, st.slackKey(strings.TrimSpace(channel))).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("subscribers: get by slack channel: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: get by slack channel: %w", err)
+	}
+	sub, err := st.Get(ctx, id)
+	if err == nil && sub.SlackChannel != strings.TrimSpace(channel) {
+		return nil, fmt.Errorf("subscribers: get by slack channel: %w", ErrNotFound)
+	}
+	return sub, err
 }
 
 // getMany reads subscribers by ID in one pipeline, skipping missing ones.

@@ -57,6 +57,7 @@ func (s *Set) RenderSlack(d *digest.Digest) ([]json.RawMessage, error) {
 		return nil, ErrNilDigest
 	}
 	v := s.newView(d, layout{blurb: slackBlurbRunes, outlets: maxParts})
+	v.follow = s.followTopics(d)
 	if instant(d.Subscriber) && len(v.Stories) > 0 {
 		return marshalAll(s.alerts(v))
 	}
@@ -229,7 +230,7 @@ func (s *Set) alerts(v *View) []payload {
 	}
 	var out []payload
 	for i, sv := range v.Stories {
-		blocks := storyUnit(sv)
+		blocks := storyBlocks(v, i)
 		if i == len(v.Stories)-1 {
 			blocks = append(blocks, moreSection(v)...)
 		}
@@ -283,8 +284,8 @@ func storyUnits(v *View) [][]block {
 		return [][]block{{section("No new stories on your topics this time.")}}
 	}
 	out := make([][]block, len(v.Stories))
-	for i, sv := range v.Stories {
-		out[i] = storyUnit(sv)
+	for i := range v.Stories {
+		out[i] = storyBlocks(v, i)
 	}
 	return out
 }

@@ -95,6 +95,11 @@ type Options struct {
 	// Breaking is the word an instant alert's subject starts with
 	// ("Breaking: …"); "Breaking" when empty.
 	Breaking string
+	// SlackFollow puts "Follow" buttons under each story of a Slack
+	// message to a channel, for the story's topics the channel does not
+	// follow yet (SlackFollowAction). Only for a Slack app that answers
+	// them (HERALD_SLACK_SIGNING_SECRET); plain webhook teams never get them.
+	SlackFollow bool
 }
 
 func (o Options) withDefaults() Options {

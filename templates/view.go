@@ -68,6 +68,10 @@ type View struct {
 	Follows   string // why the reader gets it: "Japan, South Korea and 2 other topics"
 
 	Links digest.Links
+
+	// follow is, per story, the topics its Slack "Follow" buttons offer
+	// (slack_follow.go); nil outside Slack or without the Slack app.
+	follow [][]stories.Topic
 }
 
 // SubjectView feeds subject.txt.tmpl.

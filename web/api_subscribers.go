@@ -182,10 +182,12 @@ func (s *Server) patchSubscriber(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkWebhook(in); err != nil {
 		return err
 	}
+	before := sub.Status
 	in.apply(sub)
 	if err := s.d.Subs.Update(r.Context(), sub); err != nil {
 		return err
 	}
+	s.emitUnsubscribe(r.Context(), before, sub)
 	writeJSON(w, http.StatusOK, view(sub))
 	return nil
 }

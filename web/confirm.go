@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"herald/internal/webhooks"
 	"herald/subscribers"
 )
 
@@ -53,6 +54,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		s.message(w, http.StatusServiceUnavailable, unavailablePage)
 		return
 	}
+	s.emit(r.Context(), webhooks.SubscriberConfirmed, sub)
 	s.d.Logger.Info("subscription confirmed", slog.String("subscriber", sub.ID))
 	s.message(w, http.StatusOK, messageView{
 		Title:      "You are subscribed",

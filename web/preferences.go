@@ -113,6 +113,7 @@ func (s *Server) saveChanged(ctx context.Context, old, changed *subscribers.Subs
 	var ve *subscribers.ValidationError
 	switch {
 	case err == nil:
+		s.emitUnsubscribe(ctx, old.Status, changed)
 		if lifted {
 			s.d.Logger.Info("reader resubscribed; unsubscribe suppression lifted", slog.String("subscriber", old.ID))
 		}

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
+	"herald/internal/webhooks"
 	"herald/subscribers"
 )
 
@@ -44,10 +46,26 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 			s.message(w, http.StatusServiceUnavailable, unavailablePage)
 			return
 		}
+		s.emit(r.Context(), webhooks.SubscriberUnsubscribed, sub)
 		s.d.Logger.Info("unsubscribed", slog.String("subscriber", sub.ID),
 			slog.Bool("one_click", r.PostFormValue("List-Unsubscribe") == "One-Click"))
 	}
 	s.message(w, http.StatusOK, unsubscribedView(sub, s.preferencesLink(sub), "You are unsubscribed."))
+}
+
+// emit records a subscriber event, when events are wired.
+func (s *Server) emit(ctx context.Context, typ string, sub *subscribers.Subscriber) {
+	if s.d.Emit != nil {
+		s.d.Emit(ctx, typ, sub.ID, map[string]any{"subscriber_id": sub.ID, "kind": sub.Kind, "status": sub.Status})
+	}
+}
+
+// emitUnsubscribe records subscriber.unsubscribed when a change took sub
+// from status before to unsubscribed.
+func (s *Server) emitUnsubscribe(ctx context.Context, before subscribers.Status, sub *subscribers.Subscriber) {
+	if before != subscribers.StatusUnsubscribed && sub.Status == subscribers.StatusUnsubscribed {
+		s.emit(ctx, webhooks.SubscriberUnsubscribed, sub)
+	}
 }
 
 func unsubscribedView(sub *subscribers.Subscriber, prefs, first string) messageView {

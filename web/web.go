@@ -6,7 +6,9 @@
 //     /u/{token} unsubscribe (RFC 8058 one-click), /p/{token} preferences,
 //     /c/{token} double opt-in confirmation, /m/{token} the web version of
 //     a message (webversion.go), and the optional /signup form;
-//   - /healthz, /readyz and /metrics (Prometheus text or OpenMetrics, client_golang).
+//   - /healthz, /readyz and /metrics (Prometheus text or OpenMetrics, client_golang);
+//   - the Slack app under /slack/ (slack.go): a channel's team changes its
+//     follows and schedule from Slack, every request signed by Slack.
 //
 // The package does not import herald/app: what it needs from the wiring
 // (ingest, preview, dispatch, sending the confirmation email) comes in as
@@ -19,11 +21,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"herald/digest"
+	"herald/internal/egress"
 	"herald/internal/health"
 	"herald/internal/keyring"
 	"herald/internal/ratelimit"
@@ -105,6 +109,19 @@ type Deps struct {
 	// SignupLimit counts POST /signup per client; AuthLimit counts wrong
 	// or missing /v1 tokens per client (see limitAuth). Nil: no limit.
 	SignupLimit, AuthLimit *ratelimit.Limiter
+	// SlackSigningSecret turns the Slack app on (slack.go): the
+	// endpoints under /slack/ check every request against it
+	// (HERALD_SLACK_SIGNING_SECRET). Empty: they answer 404.
+	SlackSigningSecret string
+	// SlackResponses is the host policy of the response_url a button's
+	// answer is posted to (Slack's hooks hosts and
+	// HERALD_SLACK_WEBHOOK_HOSTS). Nil: no answer is posted.
+	SlackResponses *egress.Hosts
+
+	// Emit records an event for the outgoing webhooks (subscriber.confirmed,
+	// subscriber.unsubscribed from the reader's pages). Nil: none.
+	Emit func(ctx context.Context, typ, key string, data any)
+
 	// CheckWebhook refuses a team's webhook URL that the host policy does
 	// not allow (POST and PATCH /v1/subscribers). Nil: the store's checks only.
 	CheckWebhook func(raw string) error
@@ -137,6 +154,9 @@ type Server struct {
 	mux     *http.ServeMux
 	origin  *http.CrossOriginProtection
 	signups chan signupJob // see signup_work.go
+	// slackHTTP posts to Slack's response URLs; nil without SlackResponses.
+	slackHTTP  *http.Client
+	slackPosts sync.WaitGroup // response_url posts in flight
 }
 
 // New returns the HTTP handler for d.
@@ -146,6 +166,9 @@ func New(d Deps) *Server {
 		origin: http.NewCrossOriginProtection(), signups: make(chan signupJob, d.SignupQueue)}
 	if o := originOf(d.BaseURL); o != "" {
 		_ = s.origin.AddTrustedOrigin(o) // a proxy may rewrite Host
+	}
+	if d.SlackResponses != nil {
+		s.slackHTTP = d.SlackResponses.Client(slackRespondTimeout)
 	}
 	s.routes()
 	return s
@@ -198,6 +221,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /f/{slug}/{token}", s.limit(s.unfollow))
 	s.mux.HandleFunc("GET /signup", s.signupPage)
 	s.mux.HandleFunc("POST /signup", s.limit(s.signup))
+	s.slackRoutes()
 }
 
 // limit bounds a page's form body to MaxBodyBytes (the form parser then

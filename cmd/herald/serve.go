@@ -42,7 +42,7 @@ func serve(ctx context.Context, cfg *app.Config, stderr io.Writer) error {
 		return err
 	}
 	srv := web.New(d)
-	return a.Serve(ctx, chans.ByKind, srv, nil, srv.RunSignups)
+	return a.Serve(ctx, chans.ByKind, srv, nil, srv.RunSignups, srv.RunSlackResponses, a.Deliverer().Run)
 }
 
 // openDispatcher opens what sending needs: the stores and the channels.
@@ -87,6 +87,7 @@ func webDeps(a *app.App, chans *app.Channels) (web.Deps, error) {
 		Secret: []byte(a.Cfg.Secret), PreviousSecrets: a.Cfg.PreviousSecrets(), APIToken: a.Cfg.APIToken, BaseURL: a.Cfg.BaseURL,
 		BounceToken: a.Cfg.BounceToken, BounceSecret: []byte(a.Cfg.BounceSecret), KeyPrefix: a.Cfg.RedisPrefix,
 		Ingest: a.Ingest, CheckWebhook: a.CheckWebhook,
+		SlackSigningSecret: a.Cfg.SlackSigningSecret, SlackResponses: a.Webhooks, Emit: a.Emit,
 		Preview: a.Preview, WebVersion: a.WebVersion,
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
 			st, err := a.Runner(chans.ByKind).RunOnce(ctx)
