@@ -12,6 +12,7 @@ import (
 
 	"herald/channels/slack"
 	"herald/digest"
+	"herald/feeds"
 	"herald/internal/egress"
 	"herald/internal/health"
 	"herald/internal/keyring"
@@ -43,6 +44,9 @@ type App struct {
 	Keys *keyring.Ring
 	// Webhooks is the policy a team's webhook URL must meet.
 	Webhooks *egress.Hosts
+	// Feeds are the registered feeds; FeedPoller polls them (feeds.go).
+	Feeds      *feeds.Store
+	FeedPoller *feeds.Poller
 
 	ownRDB bool
 }
@@ -102,6 +106,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 			return nil, err
 		}
 	}
+	a.openFeeds()
 	a.Builder = &digest.Builder{Stories: a.Stories}
 	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links, Web: a.WebLink}
 	return a, nil
