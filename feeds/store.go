@@ -58,7 +58,7 @@ func config(f Feed) Feed {
 // Get reads one feed.
 func (s *Store) Get(ctx context.Context, id string) (*Feed, error) {
 	if !validID(id) {
-		return nil, fmt.Errorf("feeds: %q: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("%w: no feed %q", ErrNotFound, id)
 	}
 	vals, err := s.rdb.HMGet(ctx, s.feedKey(id), fieldConfig, fieldStatus).Result()
 	if err != nil {
@@ -70,7 +70,7 @@ func (s *Store) Get(ctx context.Context, id string) (*Feed, error) {
 func decodeFeed(id string, vals []any) (*Feed, error) {
 	cfg, ok := vals[0].(string)
 	if !ok {
-		return nil, fmt.Errorf("feeds: %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("%w: no feed %s", ErrNotFound, id)
 	}
 	var f Feed
 	if err := json.Unmarshal([]byte(cfg), &f); err != nil {
@@ -120,7 +120,7 @@ func (s *Store) List(ctx context.Context) ([]*Feed, error) {
 // in stay.
 func (s *Store) Remove(ctx context.Context, id string) error {
 	if !validID(id) {
-		return fmt.Errorf("feeds: %q: %w", id, ErrNotFound)
+		return fmt.Errorf("%w: no feed %q", ErrNotFound, id)
 	}
 	n, err := s.rdb.SRem(ctx, s.indexKey(), id).Result()
 	if err == nil {
@@ -132,7 +132,7 @@ func (s *Store) Remove(ctx context.Context, id string) error {
 	case err != nil:
 		return fmt.Errorf("feeds: remove %s: %w", id, err)
 	case n == 0:
-		return fmt.Errorf("feeds: %s: %w", id, ErrNotFound)
+		return fmt.Errorf("%w: no feed %s", ErrNotFound, id)
 	}
 	return nil
 }
