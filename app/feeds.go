@@ -76,3 +76,26 @@ func (a *App) pollFeeds(ctx context.Context) error {
 	}
 	return err
 }
+
+// FeedAdmin is what the admin API does with feeds: the store's add, list
+// and remove, and a poll of every feed now.
+type FeedAdmin struct{ a *App }
+
+// FeedAdmin returns the app's feed administration.
+func (a *App) FeedAdmin() FeedAdmin { return FeedAdmin{a} }
+
+// Add registers or updates a feed.
+func (f FeedAdmin) Add(ctx context.Context, feed *feeds.Feed) (bool, error) {
+	return f.a.Feeds.Add(ctx, feed)
+}
+
+// List reads every feed with its status.
+func (f FeedAdmin) List(ctx context.Context) ([]*feeds.Feed, error) { return f.a.Feeds.List(ctx) }
+
+// Remove stops polling a feed.
+func (f FeedAdmin) Remove(ctx context.Context, id string) error { return f.a.Feeds.Remove(ctx, id) }
+
+// PollAll polls every feed now.
+func (f FeedAdmin) PollAll(ctx context.Context) ([]feeds.Outcome, error) {
+	return f.a.FeedPoller.PollAll(ctx)
+}

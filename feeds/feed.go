@@ -97,24 +97,41 @@ func (f *Feed) Normalize() {
 	}
 }
 
+// ValidationError names the setting of a feed that is wrong.
+type ValidationError struct {
+	Field   string // url, topics, rules, interval
+	Message string
+}
+
+func (e *ValidationError) Error() string { return "feeds: " + e.Field + ": " + e.Message }
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
 // Validate checks the settings, naming the field that is wrong.
 func (f *Feed) Validate() error {
 	if err := checkURL(f.URL); err != nil {
 		return err
 	}
 	if len(f.Topics) == 0 || len(f.Topics) > MaxTopics {
-		return fmt.Errorf("feeds: topics: want 1 to %d topics", MaxTopics)
+		return invalid("topics", "want 1 to %d topics", MaxTopics)
 	}
 	for _, t := range f.Topics {
 		if err := (stories.Topic{Name: t}).Validate(); err != nil {
-			return fmt.Errorf("feeds: topics: %q: %w", t, err)
+			return invalid("topics", "%q: %v", t, err)
 		}
 	}
 	if len(f.Rules) > MaxRules {
-		return fmt.Errorf("feeds: rules: more than %d", MaxRules)
+		return invalid("rules", "more than %d", MaxRules)
+	}
+	for _, r := range f.Rules {
+		if stories.Slug(r.Category) == "" || stories.Slug(r.Topic) == "" {
+			return invalid("rules", "%q=%q: want a category and a topic", r.Category, r.Topic)
+		}
 	}
 	if f.Interval < MinInterval {
-		return fmt.Errorf("feeds: interval %v: must be at least %v", f.Interval, MinInterval)
+		return invalid("interval", "%v: must be at least %v", f.Interval, MinInterval)
 	}
 	return nil
 }
@@ -123,13 +140,13 @@ func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
 	case raw == "":
-		return errors.New("feeds: url: required")
+		return invalid("url", "required")
 	case err != nil || len(raw) > stories.MaxURLBytes:
-		return fmt.Errorf("feeds: url %q: not a valid URL", raw)
+		return invalid("url", "%q: not a valid URL", raw)
 	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
-		return fmt.Errorf("feeds: url %q: must be an absolute http or https URL", raw)
+		return invalid("url", "%q: must be an absolute http or https URL", raw)
 	case u.User != nil:
-		return fmt.Errorf("feeds: url %q: must not carry a user or password", u.Redacted())
+		return invalid("url", "%q: must not carry a user or password", u.Redacted())
 	}
 	return nil
 }

@@ -109,6 +109,9 @@ type Deps struct {
 	// not allow (POST and PATCH /v1/subscribers). Nil: the store's checks only.
 	CheckWebhook func(raw string) error
 
+	// Feeds are the registered feeds (/v1/feeds). Nil: those routes 503.
+	Feeds Feeds
+
 	// WebVersion renders the page of a message's web version from its
 	// signed token (GET /m/{token}); it fails with ErrVersionGone once the
 	// stories have expired, or a subscribers token error. Nil: 404.

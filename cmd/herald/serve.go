@@ -87,7 +87,7 @@ func webDeps(a *app.App, chans *app.Channels) (web.Deps, error) {
 		Secret: []byte(a.Cfg.Secret), PreviousSecrets: a.Cfg.PreviousSecrets(), APIToken: a.Cfg.APIToken, BaseURL: a.Cfg.BaseURL,
 		BounceToken: a.Cfg.BounceToken, BounceSecret: []byte(a.Cfg.BounceSecret), KeyPrefix: a.Cfg.RedisPrefix,
 		Ingest: a.Ingest, CheckWebhook: a.CheckWebhook,
-		Preview: a.Preview, WebVersion: a.WebVersion,
+		Preview: a.Preview, WebVersion: a.WebVersion, Feeds: a.FeedAdmin(),
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
 			st, err := a.Runner(chans.ByKind).RunOnce(ctx)
 			a.RecordRun(ctx, a.Now(), st)
