@@ -13,7 +13,7 @@ func newFeedsRemoveCmd(cfg *app.Config) *cobra.Command {
 	return &cobra.Command{
 		Use:     "remove ID",
 		Short:   "Stop polling a feed (the stories it brought in stay)",
-		Example: "  herald feeds remove 9fd3457f0f81",
+		Example: "  herald feeds remove 8c44402e1b3a",
 		Args:    wantArgs(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withApp(cmd, cfg, func(ctx context.Context, a *app.App) error {
