@@ -123,6 +123,9 @@ func (p *Poller) pollLeased(ctx context.Context, f *Feed, out Outcome) Outcome {
 	if err == nil && !doc.NotModified {
 		err = p.ingestDocument(ctx, f, doc, &st, &out)
 	}
+	if ctx.Err() != nil { // shutting down: not the feed's fault, and it is due again
+		return outcomeErr(out, ctx.Err())
+	}
 	if err == nil {
 		out.NotModified = doc.NotModified
 		st = succeeded(st, f, doc, now)

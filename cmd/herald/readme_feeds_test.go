@@ -11,8 +11,8 @@ import (
 )
 
 // The README's Feeds lines run, in order, against a real redis-server,
-// with its feed URLs served by a local server (allow-listed): the first
-// poll polls both feeds, remove takes the ID add printed.
+// with its feed URLs served by a local server (allow-listed): the
+// poll fetches both feeds, remove takes the ID add printed.
 func TestReadmeFeeds(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs the README")
