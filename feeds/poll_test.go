@@ -238,6 +238,27 @@ func TestTwoPollersFetchOncePerInterval(t *testing.T) {
 	}
 }
 
+// A poller that saw the feed due before another polled it re-reads the
+// next poll time under the lease and fetches nothing; a feed whose lease
+// another process holds is skipped, even by PollAll.
+func TestPollLeaseAndRecheck(t *testing.T) {
+	r := newRig(t)
+	r.origin.document("/rss", "application/rss+xml", readFile(t, "rss.xml"))
+	f := r.add("/rss", []string{"Korea"})
+	other := r.newPoller(r.poller.Fetch)
+	r.pollDue()
+	if o := other.PollFeed(context.Background(), f.ID, false); !o.Skipped || len(r.origin.requests("/rss")) != 1 {
+		t.Errorf("a stale view of the feed fetched it again: %+v, %d requests", o, len(r.origin.requests("/rss")))
+	}
+	if ok, err := r.feeds.Lease(context.Background(), f.ID, "another-process", time.Minute); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	out, err := other.PollAll(context.Background())
+	if err != nil || len(out) != 1 || !out[0].Skipped || len(r.origin.requests("/rss")) != 1 {
+		t.Errorf("a leased feed was polled: %+v %v", out, err)
+	}
+}
+
 // herald feeds poll polls every feed now, due or not.
 func TestPollAllIgnoresNextPoll(t *testing.T) {
 	r := newRig(t)
