@@ -197,6 +197,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /p/{token}", s.preferencesPage)
 	s.mux.HandleFunc("GET /m/{token}", s.webVersion)
 	s.mux.HandleFunc("POST /p/{token}", s.limit(s.savePreferences))
+	s.mux.HandleFunc("GET /t/{slug}", s.topicPage)
+	s.mux.HandleFunc("GET /t/{slug}/feed.atom", s.topicFeed)
 	s.mux.HandleFunc("GET /signup", s.signupPage)
 	s.mux.HandleFunc("POST /signup", s.limit(s.signup))
 }
