@@ -41,20 +41,22 @@ type atomText struct {
 }
 
 func (s *Server) topicFeed(w http.ResponseWriter, r *http.Request) {
-	slug, page, ok := s.topicRequest(w, r)
-	if !ok {
-		return
-	}
-	t, list, older, err := s.topicPageData(r.Context(), slug, page)
-	if !s.topicFound(w, err) {
-		return
-	}
-	body, err := xml.MarshalIndent(s.atomOf(r, t, list, page, older), "", "  ")
-	if err != nil {
-		s.unavailable(w, "topic feed", err)
-		return
-	}
-	s.writeCached(w, r, "application/atom+xml; charset=utf-8", append([]byte(xml.Header), body...))
+	s.cachedTopic(w, r, func() *cachedPage {
+		slug, page, ok := s.topicRequest(w, r)
+		if !ok {
+			return nil
+		}
+		t, list, older, err := s.topicPageData(r.Context(), slug, page)
+		if !s.topicFound(w, err) {
+			return nil
+		}
+		body, err := xml.MarshalIndent(s.atomOf(r, t, list, page, older), "", "  ")
+		if err != nil {
+			s.unavailable(w, "topic feed", err)
+			return nil
+		}
+		return &cachedPage{body: append([]byte(xml.Header), body...), contentType: "application/atom+xml; charset=utf-8"}
+	})
 }
 
 // atomOf is the feed of one page of a topic; its id is the topic page's

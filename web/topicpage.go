@@ -103,13 +103,31 @@ func (s *Server) topicRequest(w http.ResponseWriter, r *http.Request) (string, i
 var noTopicPage = messageView{Title: "No such topic", Paragraphs: []string{"There is no topic at this address."}}
 
 func (s *Server) topicPage(w http.ResponseWriter, r *http.Request) {
+	s.cachedTopic(w, r, func() *cachedPage {
+		v, ok := s.topicPageView(w, r)
+		if !ok {
+			return nil
+		}
+		var buf bytes.Buffer
+		if err := topicTemplate.ExecuteTemplate(&buf, "topic", v); err != nil {
+			s.d.Logger.Error("render topic page", slog.String("topic", v.Topic.Slug), slog.Any("error", err))
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return nil
+		}
+		return &cachedPage{body: buf.Bytes(), contentType: "text/html; charset=utf-8"}
+	})
+}
+
+// topicPageView reads what the page shows; false once it answered 404 or
+// 503.
+func (s *Server) topicPageView(w http.ResponseWriter, r *http.Request) (topicPageView, bool) {
 	slug, page, ok := s.topicRequest(w, r)
 	if !ok {
-		return
+		return topicPageView{}, false
 	}
 	t, list, older, err := s.topicPageData(r.Context(), slug, page)
 	if !s.topicFound(w, err) {
-		return
+		return topicPageView{}, false
 	}
 	v := topicPageView{Topic: t, FeedURL: "/t/" + slug + "/feed.atom", Signup: s.signupOpen(),
 		// The token's hour, not its second: the page's bytes, and so its
@@ -120,13 +138,7 @@ func (s *Server) topicPage(w http.ResponseWriter, r *http.Request) {
 		v.Stories = append(v.Stories, topicStoryView{URL: st.URL, Headline: st.Headline, PublishedAt: st.PublishedAt,
 			Paragraphs: paragraphsOf(shortenTo(st.Summary, topicSummaryLen))})
 	}
-	var buf bytes.Buffer
-	if err := topicTemplate.ExecuteTemplate(&buf, "topic", v); err != nil {
-		s.d.Logger.Error("render topic page", slog.String("topic", slug), slog.Any("error", err))
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	s.writeCached(w, r, "text/html; charset=utf-8", buf.Bytes())
+	return v, true
 }
 
 // topicFound answers 404 or 503 for err, true when there is none.

@@ -153,3 +153,22 @@ func topicRequestFor(path string) *http.Request {
 	r, _ := http.NewRequest("GET", "http://herald.example.com"+path, nil)
 	return r
 }
+
+// A built page is served from memory for topicCacheTTL: a story landing
+// meanwhile shows once the TTL has passed, not before.
+func TestTopicPageMemoryCache(t *testing.T) {
+	f := newFixture(t)
+	seedTopic(t, f, 2)
+	first := f.do("GET", "/t/japan", "")
+	if _, err := f.stories.Put(context.Background(), &stories.Story{ID: "late", URL: "https://news.example.com/stories/late",
+		Headline: "Late story", Summary: "S", Topics: []stories.Topic{{Name: "Japan"}}, PublishedAt: f.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.do("GET", "/t/japan", ""); r.Header.Get("ETag") != first.Header.Get("ETag") || strings.Contains(r.Body, "Late story") {
+		t.Errorf("within the TTL the page was built again")
+	}
+	f.clock.Add(topicCacheTTL)
+	if r := f.do("GET", "/t/japan", ""); !strings.Contains(r.Body, "Late story") {
+		t.Errorf("after the TTL the page is stale")
+	}
+}

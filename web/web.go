@@ -140,6 +140,7 @@ type Server struct {
 	mux     *http.ServeMux
 	origin  *http.CrossOriginProtection
 	signups chan signupJob // see signup_work.go
+	topics  topicCache     // built topic pages and feeds (topiccache.go)
 }
 
 // New returns the HTTP handler for d.
