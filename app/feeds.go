@@ -36,12 +36,13 @@ func (a *App) openFeeds() {
 	hosts, _ := egress.Parse(nil, a.Cfg.FeedHosts, "HERALD_FEED_HOSTS") // checked by Validate
 	a.Feeds = feeds.NewStore(a.RDB, a.Cfg.RedisPrefix)
 	a.FeedPoller = &feeds.Poller{
-		Store:  a.Feeds,
-		Fetch:  feeds.NewFetcher(hosts, a.Cfg.FeedTimeout, int64(a.Cfg.FeedMaxBytes), "Herald feed poller"),
-		Ingest: a.Ingest,
-		Now:    a.Now,
-		Logger: a.Logger,
-		Lease:  a.Cfg.FeedTimeout + time.Minute,
+		Store:   a.Feeds,
+		Fetch:   feeds.NewFetcher(hosts, a.Cfg.FeedTimeout, int64(a.Cfg.FeedMaxBytes), "Herald feed poller"),
+		Ingest:  a.Ingest,
+		Stories: a.Stories,
+		Now:     a.Now,
+		Logger:  a.Logger,
+		Lease:   a.Cfg.FeedTimeout + time.Minute,
 	}
 	a.Health.Add("feeds", health.Probe(a.feedHealth))
 }

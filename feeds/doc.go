@@ -12,7 +12,10 @@
 // SHA-256 of that identity, so the same item polled again, edited, or
 // re-published in another feed is the same story. The stories store's
 // idempotent put does the rest: an edited item replaces the story's
-// content, and only a story seen for the first time alerts anyone.
+// content, and only a story seen for the first time alerts anyone. An
+// item that is what is stored already is not written again (the poller
+// reads the story first), and an item without a date keeps the time it
+// was first seen as its publication time.
 //
 // HTML in an item's title, summary or content never passes through: it is
 // reduced to Herald's plain paragraphs (PlainText), markup dropped and

@@ -25,7 +25,7 @@ func StoryID(identity string) string {
 var errNoIdentity = errors.New("item has no guid, id or link")
 
 // toStory maps one item of the feed f (document doc) to a story.
-func toStory(f *Feed, doc *gofeed.Feed, it *gofeed.Item, now time.Time) (*stories.Story, error) {
+func toStory(f *Feed, doc *gofeed.Feed, it *gofeed.Item) (*stories.Story, error) {
 	link := itemLink(f, doc, it)
 	identity := strings.TrimSpace(it.GUID)
 	if identity == "" {
@@ -43,7 +43,7 @@ func toStory(f *Feed, doc *gofeed.Feed, it *gofeed.Item, now time.Time) (*storie
 		Background:  clip(background, stories.MaxBodyLen),
 		Image:       itemImage(it),
 		Topics:      itemTopics(f, it.Categories),
-		PublishedAt: published(it, now),
+		PublishedAt: published(it),
 	}
 	if st.Summary == "" {
 		st.Summary = st.Headline
@@ -145,13 +145,14 @@ func itemTopics(f *Feed, categories []string) []stories.Topic {
 	return out
 }
 
-// published is the item's publication (or update) time; now when it has
-// neither, or one Herald cannot store.
-func published(it *gofeed.Item, now time.Time) time.Time {
+// published is the item's publication (or update) time; zero when it has
+// neither, or one Herald cannot store (the poller then uses the time the
+// item was first seen).
+func published(it *gofeed.Item) time.Time {
 	for _, t := range []*time.Time{it.PublishedParsed, it.UpdatedParsed} {
 		if t != nil && t.Year() >= 1970 && t.Year() <= 9999 {
 			return t.UTC()
 		}
 	}
-	return now.UTC()
+	return time.Time{}
 }

@@ -116,7 +116,7 @@ func newRig(t *testing.T) *rig {
 
 // newPoller is another poller on the rig's Redis: another process.
 func (r *rig) newPoller(f *feeds.Fetcher) *feeds.Poller {
-	return &feeds.Poller{Store: r.feeds, Fetch: f, Ingest: r.ingest, Now: r.clock.Now}
+	return &feeds.Poller{Store: r.feeds, Fetch: f, Ingest: r.ingest, Stories: r.stories, Now: r.clock.Now}
 }
 
 func (r *rig) ingest(ctx context.Context, st *stories.Story) (bool, error) {

@@ -26,7 +26,11 @@ type Poller struct {
 	Fetch *Fetcher
 	// Ingest stores a story and alerts its instant followers when it is
 	// new (app.Ingest); created says whether it was.
-	Ingest  func(ctx context.Context, st *stories.Story) (created bool, err error)
+	Ingest func(ctx context.Context, st *stories.Story) (created bool, err error)
+	// Stories, when set, is read before each item is written: an item
+	// that is what is stored already is left alone (Outcome.Unchanged),
+	// and an undated item keeps the time it was first seen.
+	Stories StoryReader
 	Now     func() time.Time
 	Logger  *slog.Logger
 	Lease   time.Duration // DefaultLease when 0
@@ -41,6 +45,7 @@ type Outcome struct {
 	NotModified bool   `json:"not_modified,omitempty"`
 	New         int    `json:"new"`
 	Updated     int    `json:"updated"`
+	Unchanged   int    `json:"unchanged"`
 	Rejected    int    `json:"rejected"`
 	Error       string `json:"error,omitempty"`
 }
@@ -148,9 +153,8 @@ func (p *Poller) ingestDocument(ctx context.Context, f *Feed, doc *Document, st 
 		return fmt.Errorf("not an RSS, Atom or JSON feed: %w", err)
 	}
 	st.Items, st.Rejected, st.ItemError = len(parsed.Items), 0, ""
-	now := p.Now()
 	for i, it := range parsed.Items {
-		if err := p.ingestItem(ctx, f, parsed, it, now, out); err != nil {
+		if err := p.ingestItem(ctx, f, parsed, it, out); err != nil {
 			var ve *stories.ValidationError
 			if !errors.Is(err, errNoIdentity) && !errors.As(err, &ve) {
 				return err
@@ -162,10 +166,18 @@ func (p *Poller) ingestDocument(ctx context.Context, f *Feed, doc *Document, st 
 	return nil
 }
 
-func (p *Poller) ingestItem(ctx context.Context, f *Feed, doc *gofeed.Feed, it *gofeed.Item, now time.Time, out *Outcome) error {
-	story, err := toStory(f, doc, it, now)
+func (p *Poller) ingestItem(ctx context.Context, f *Feed, doc *gofeed.Feed, it *gofeed.Item, out *Outcome) error {
+	story, err := toStory(f, doc, it)
 	if err != nil {
 		return err
+	}
+	unchanged, err := p.prepare(ctx, story)
+	if err != nil {
+		return err
+	}
+	if unchanged {
+		out.Unchanged++
+		return nil
 	}
 	created, err := p.Ingest(ctx, story)
 	switch {

@@ -107,8 +107,9 @@ func TestPollNotModified(t *testing.T) {
 	}
 }
 
-// An edited item updates its story and notifies no one; the same item
-// published again by another feed is the same story, not a new alert.
+// An edited item updates its story and notifies no one, an unchanged one
+// is left alone; the same item published again by another feed is the
+// same story, not a new alert.
 func TestPollEditedItem(t *testing.T) {
 	r := newRig(t)
 	doc := readFile(t, "rss.xml")
@@ -116,21 +117,41 @@ func TestPollEditedItem(t *testing.T) {
 	r.add("/rss", []string{"Korea"})
 	r.pollDue()
 	r.takeNew()
+	ingested := r.story("wire-1001").IngestedAt
 
 	edited := bytes.Replace(doc, []byte("cannot</em> accept"), []byte("will not</em> accept"), 1)
 	r.origin.document("/rss", "application/rss+xml", edited)
+	r.clock.Add(15 * time.Minute)
+	if out := r.pollDue(); len(out) != 1 || out[0].Updated != 1 || out[0].Unchanged != 1 || out[0].New != 0 {
+		t.Fatalf("poll of the edited document: %+v", out)
+	}
+	got := r.story("wire-1001")
+	if !strings.HasPrefix(got.Summary, "South Korea says it will not accept") || !got.IngestedAt.Equal(ingested) {
+		t.Errorf("edited story: %q, ingested %v (first %v)", got.Summary, got.IngestedAt, ingested)
+	}
 	r.origin.document("/mirror", "application/rss+xml", edited)
 	r.add("/mirror", []string{"Asia"})
-	r.clock.Add(15 * time.Minute)
-	out := r.pollDue()
-	if len(out) != 2 || out[0].Updated+out[1].Updated != 4 || out[0].New+out[1].New != 0 {
-		t.Fatalf("second poll: %+v", out)
-	}
-	if got := r.story("wire-1001").Summary; !strings.HasPrefix(got, "South Korea says it will not accept") {
-		t.Errorf("edited story's summary: %q", got)
+	if out := r.pollDue(); len(out) != 1 || out[0].New != 0 || out[0].Updated != 2 {
+		t.Fatalf("poll of a feed re-publishing the items: %+v", out)
 	}
 	if n := r.takeNew(); len(n) != 0 {
 		t.Errorf("an edited or re-published item notified %v", n)
+	}
+}
+
+// An item without a date keeps the time it was first seen.
+func TestPollUndatedItem(t *testing.T) {
+	r := newRig(t)
+	undated := strings.Replace(string(readFile(t, "rss.xml")), "<pubDate>Sat, 28 Nov 2026 09:00:00 GMT</pubDate>", "", 1)
+	r.origin.handle("/rss", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(undated)) }) // no validators: a 200 each time
+	r.add("/rss", []string{"Korea"})
+	r.pollDue()
+	r.clock.Add(15 * time.Minute)
+	if out := r.pollDue(); out[0].Unchanged != 2 {
+		t.Errorf("second poll: %+v", out)
+	}
+	if got := r.story("https://wire.example.com/chips").PublishedAt; !got.Equal(start) {
+		t.Errorf("undated item published %v, want when first seen %v", got, start)
 	}
 }
 

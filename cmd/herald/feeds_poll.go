@@ -44,7 +44,7 @@ func reportPolls(out []feeds.Outcome, stdout io.Writer) error {
 		case o.NotModified:
 			fmt.Fprintf(stdout, "%s %s: not modified\n", o.Feed, o.URL)
 		default:
-			fmt.Fprintf(stdout, "%s %s: %d new, %d updated, %d rejected\n", o.Feed, o.URL, o.New, o.Updated, o.Rejected)
+			fmt.Fprintf(stdout, "%s %s: %d new, %d updated, %d unchanged, %d rejected\n", o.Feed, o.URL, o.New, o.Updated, o.Unchanged, o.Rejected)
 		}
 	}
 	fmt.Fprintf(stdout, "polled %d feeds, %d failed\n", len(out), failed)

@@ -44,7 +44,7 @@ func TestFeedsCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err = cli("feeds", "poll")
-	if exitCode(err) != 1 || !strings.Contains(out, "error: HTTP 404") || !strings.Contains(out, "0 new, 1 updated") {
+	if exitCode(err) != 1 || !strings.Contains(out, "error: HTTP 404") || !strings.Contains(out, "0 new, 0 updated, 1 unchanged") {
 		t.Fatalf("poll with a broken feed: exit %d\n%s", exitCode(err), out)
 	}
 	if out, _ = cli("feeds", "list"); !strings.Contains(out, "error since") || !strings.Contains(out, "ok (1 items)") {
