@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"herald/internal/health"
 	"herald/internal/redistest"
 	"herald/subscribers"
+	webpkg "herald/web"
 )
 
 const oneItemRSS = `<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><link>https://wire.example.com/</link>
@@ -82,8 +84,8 @@ func TestServePollsFeeds(t *testing.T) {
 	}
 }
 
-// A broken feed makes /readyz's report degraded, naming the feed, and
-// readiness holds.
+// A broken feed makes /readyz's JSON degraded, naming the feed, and
+// readiness holds (200).
 func TestBrokenFeedDegradesHealth(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
@@ -97,14 +99,28 @@ func TestBrokenFeedDegradesHealth(t *testing.T) {
 	if _, err := a.FeedPoller.PollAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	report := a.Health.Report(ctx)
-	if got := health.Summary(report); got != "degraded" {
-		t.Errorf("summary %q, want degraded", got)
+	web := httptest.NewServer(webpkg.New(webpkg.Deps{RDB: a.RDB, Stories: a.Stories, Subs: a.Subs, Secret: []byte("s"), Health: a.Health}))
+	defer web.Close()
+	res, err := http.Get(web.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, s := range report {
-		if s.Name == "feeds" && (s.Critical || !strings.Contains(s.LastError, f.ID) || !strings.Contains(s.LastError, "HTTP 404")) {
-			t.Errorf("feeds state: %+v", s)
+	defer res.Body.Close()
+	var body struct {
+		Status string
+		Checks []health.State
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 || body.Status != "degraded" {
+		t.Fatalf("/readyz: %d %q %v", res.StatusCode, body.Status, err)
+	}
+	found := false
+	for _, s := range body.Checks {
+		if s.Name == "feeds" {
+			found = s.State == health.StateDown && !s.Critical && strings.Contains(s.LastError, f.ID) && strings.Contains(s.LastError, "HTTP 404")
 		}
+	}
+	if !found {
+		t.Errorf("/readyz checks: %+v", body.Checks)
 	}
 }
 
