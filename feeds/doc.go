@@ -36,7 +36,8 @@
 // document that does not parse) is the feed's status; the next poll waits
 // the interval, doubled for every failure in a row (at most MaxBackoff),
 // or the Retry-After of a 429 or 503 when that is longer. A broken feed
-// never stops the others.
+// never stops the others. A document's first DefaultMaxItems items are
+// read (feeds list their newest first).
 //
 // # Redis layout
 //

@@ -17,8 +17,14 @@ import (
 	"herald/stories"
 )
 
-// DefaultLease is how long a poll may hold a feed: longer than a fetch.
-const DefaultLease = 2 * time.Minute
+// Defaults of a Poller.
+const (
+	DefaultLease = 2 * time.Minute // how long a poll may hold a feed: longer than a fetch
+	// DefaultMaxItems is how many items of one document are read: feeds
+	// list their newest first, and a document of tiny items under the body
+	// cap could otherwise hold tens of thousands.
+	DefaultMaxItems = 500
+)
 
 // Poller polls feeds and ingests their items as stories.
 type Poller struct {
@@ -30,11 +36,12 @@ type Poller struct {
 	// Stories, when set, is read before each item is written: an item
 	// that is what is stored already is left alone (Outcome.Unchanged),
 	// and an undated item keeps the time it was first seen.
-	Stories StoryReader
-	Now     func() time.Time
-	Logger  *slog.Logger
-	Lease   time.Duration // DefaultLease when 0
-	Workers int           // feeds polled at once; 4 when 0
+	Stories  StoryReader
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Lease    time.Duration // DefaultLease when 0
+	Workers  int           // feeds polled at once; 4 when 0
+	MaxItems int           // items read from one document; DefaultMaxItems when 0
 }
 
 // Outcome is what one poll of one feed did.
@@ -153,7 +160,7 @@ func (p *Poller) ingestDocument(ctx context.Context, f *Feed, doc *Document, st 
 		return fmt.Errorf("not an RSS, Atom or JSON feed: %w", err)
 	}
 	st.Items, st.Rejected, st.ItemError = len(parsed.Items), 0, ""
-	for i, it := range parsed.Items {
+	for i, it := range parsed.Items[:min(len(parsed.Items), cmp.Or(p.MaxItems, DefaultMaxItems))] {
 		if err := p.ingestItem(ctx, f, parsed, it, out); err != nil {
 			var ve *stories.ValidationError
 			if !errors.Is(err, errNoIdentity) && !errors.As(err, &ve) {

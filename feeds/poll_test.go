@@ -294,3 +294,17 @@ func TestPollAllIgnoresNextPoll(t *testing.T) {
 		}
 	}
 }
+
+// Only the first MaxItems items of a document are read.
+func TestPollMaxItems(t *testing.T) {
+	r := newRig(t)
+	r.origin.document("/rss", "application/rss+xml", readFile(t, "rss.xml"))
+	f := r.add("/rss", []string{"Korea"})
+	r.poller.MaxItems = 1
+	if out := r.pollDue(); out[0].New != 1 || r.status(f.ID).Items != 2 {
+		t.Errorf("poll: %+v, status %+v", out, r.status(f.ID))
+	}
+	if n := r.takeNew(); len(n) != 1 || n[0] != feeds.StoryID("wire-1001") {
+		t.Errorf("new: %v, want the first item only", n)
+	}
+}
