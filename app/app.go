@@ -13,6 +13,7 @@ import (
 	"herald/channels/email"
 	"herald/channels/slack"
 	"herald/digest"
+	"herald/feeds"
 	"herald/internal/egress"
 	"herald/internal/health"
 	"herald/internal/keyring"
@@ -51,6 +52,9 @@ type App struct {
 	// the policy their endpoint URLs must meet.
 	Events     *webhooks.Store
 	EventHosts *egress.Hosts
+	// Feeds are the registered feeds; FeedPoller polls them (feeds.go).
+	Feeds      *feeds.Store
+	FeedPoller *feeds.Poller
 
 	ownRDB bool
 }
@@ -123,6 +127,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		_ = a.Close()
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	a.openFeeds()
 	a.Builder = &digest.Builder{Stories: a.Stories}
 	a.Composer = &digest.Composer{Renderer: a.Templates, Links: a.Links, Web: a.WebLink}
 	return a, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"herald/feeds"
 	"herald/internal/shard"
 )
 
@@ -94,6 +95,11 @@ type Config struct {
 	BreakingWord  string // an instant alert's subject starts with it: "Breaking: …"
 	// The operator's defaults (cmd/herald).
 	FirstLookback time.Duration // how far a new subscriber's first digest reaches back
+	// Feeds in (package feeds).
+	FeedHosts    string        // host[:port] list feeds may reach on internal addresses
+	FeedTimeout  time.Duration // one fetch, body included
+	FeedMaxBytes int           // largest feed document
+	FeedCheck    string        // cron spec: how often serve looks for due feeds
 }
 
 // DefaultConfig is the configuration before flags and environment.
@@ -135,6 +141,9 @@ func DefaultConfig() Config {
 		AuthWindow:       15 * time.Minute,
 		BreakingWord:     "Breaking",
 		DKIMSelector:     "herald",
+		FeedTimeout:      feeds.DefaultTimeout,
+		FeedMaxBytes:     feeds.DefaultMaxBytes,
+		FeedCheck:        "@every 30s",
 	}
 }
 
@@ -208,6 +217,10 @@ func (c *Config) settings() []setting {
 		{name: "auth-window", usage: "the window of auth-limit", dur: &c.AuthWindow},
 		{name: "postal-address", usage: "the sender's postal address, shown in every email's footer", str: &c.PostalAddress},
 		{name: "breaking-word", usage: "the word an instant alert's subject starts with (Breaking: …)", str: &c.BreakingWord},
+		{name: "feed-hosts", usage: "comma-separated host[:port] list feeds may fetch from on loopback, private or link-local addresses (an intranet feed, a test server); any other such address is refused", str: &c.FeedHosts},
+		{name: "feed-timeout", usage: "longest time one feed fetch may take, body included", dur: &c.FeedTimeout},
+		{name: "feed-max-bytes", usage: "largest feed document fetched; a bigger one is refused and shown in the feed's status", num: &c.FeedMaxBytes},
+		{name: "feed-check", usage: "how often serve looks for feeds due a poll (cron spec); each feed keeps its own interval", str: &c.FeedCheck},
 		{name: "first-lookback", usage: "a new subscriber's first digest holds stories ingested this long before sign-up (0: from sign-up)", dur: &c.FirstLookback},
 	}
 }
@@ -324,6 +337,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("config: http-read-timeout, http-write-timeout and http-idle-timeout must be positive, http-max-header-bytes at least 1024, http-max-conns at least 1"))
 	}
 	errs = append(errs, c.validateLimits()...)
+	errs = append(errs, c.validateFeeds()...)
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("config: base-url %q: must be an http(s) URL", c.BaseURL))
 	}

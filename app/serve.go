@@ -33,7 +33,7 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 	sched := &digest.Scheduler{
 		Runner:   a.Runner(channels),
 		TickSpec: a.Cfg.Tick,
-		Jobs:     map[string]func(context.Context) error{"@every 1h": a.sweep},
+		Jobs:     a.jobs(),
 		Logger:   a.Logger,
 		OnTick:   a.publishTick,
 	}
@@ -49,6 +49,17 @@ func (a *App) Serve(ctx context.Context, channels map[subscribers.Kind]digest.Ch
 	case <-ctx.Done():
 	}
 	return a.shutdown(servers, schedDone, bg)
+}
+
+// jobs are the scheduler's own: the hourly sweep and the feed polls.
+func (a *App) jobs() map[string]func(context.Context) error {
+	jobs := map[string]func(context.Context) error{"@every 1h": a.sweep}
+	if other, dup := jobs[a.Cfg.FeedCheck]; dup {
+		jobs[a.Cfg.FeedCheck] = func(ctx context.Context) error { return errors.Join(other(ctx), a.pollFeeds(ctx)) }
+	} else {
+		jobs[a.Cfg.FeedCheck] = a.pollFeeds
+	}
+	return jobs
 }
 
 // bgWork is the running background work: stop ends its context, done

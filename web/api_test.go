@@ -36,6 +36,10 @@ var apiRouteTable = []struct{ method, path string }{
 	{"GET", "/v1/suppressions/a@example.com"},
 	{"DELETE", "/v1/suppressions/a@example.com"},
 	{"POST", "/v1/bounces"},
+	{"GET", "/v1/feeds"},
+	{"POST", "/v1/feeds"},
+	{"DELETE", "/v1/feeds/a"},
+	{"POST", "/v1/feeds/poll"},
 	{"GET", "/v1/no-such-route"},
 }
 

@@ -38,6 +38,7 @@ func (s *Server) apiRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /v1/suppressions/{email}", s.handle(s.getSuppression))
 	m.HandleFunc("DELETE /v1/suppressions/{email}", s.handle(s.liftSuppression))
 	m.HandleFunc("POST /v1/bounces", s.handle(s.postBounces))
+	s.feedRoutes(m)
 }
 
 // requireToken lets a request through only with "Authorization: Bearer

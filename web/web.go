@@ -126,6 +126,9 @@ type Deps struct {
 	// not allow (POST and PATCH /v1/subscribers). Nil: the store's checks only.
 	CheckWebhook func(raw string) error
 
+	// Feeds are the registered feeds (/v1/feeds). Nil: those routes 503.
+	Feeds Feeds
+
 	// WebVersion renders the page of a message's web version from its
 	// signed token (GET /m/{token}); it fails with ErrVersionGone once the
 	// stories have expired, or a subscribers token error. Nil: 404.
@@ -157,6 +160,7 @@ type Server struct {
 	// slackHTTP posts to Slack's response URLs; nil without SlackResponses.
 	slackHTTP  *http.Client
 	slackPosts sync.WaitGroup // response_url posts in flight
+	topics     topicCache     // built topic pages and feeds (topiccache.go)
 }
 
 // New returns the HTTP handler for d.
@@ -219,6 +223,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /p/{token}", s.limit(s.savePreferences))
 	s.mux.HandleFunc("GET /f/{slug}/{token}", s.unfollowPage)
 	s.mux.HandleFunc("POST /f/{slug}/{token}", s.limit(s.unfollow))
+	s.mux.HandleFunc("GET /t/{slug}", s.topicPage)
+	s.mux.HandleFunc("GET /t/{slug}/feed.atom", s.topicFeed)
 	s.mux.HandleFunc("GET /signup", s.signupPage)
 	s.mux.HandleFunc("POST /signup", s.limit(s.signup))
 	s.slackRoutes()

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -131,6 +132,9 @@ func demo(ctx context.Context, cfg *app.Config, df demoFlags, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	feed := startDemoFeed()
+	defer feed.Close()
+	cfg.FeedHosts = strings.TrimPrefix(feed.URL, "http://")
 	// Subscribers sign up a week ago, stories land over the last day, and the
 	// dispatch runs now: the demo moves its clock through that history.
 	clock := settable.New(time.Now().UTC().Truncate(time.Second))
@@ -143,6 +147,7 @@ func demo(ctx context.Context, cfg *app.Config, df demoFlags, stdout, stderr io.
 		return err
 	}
 	run.where = where
+	fmt.Fprint(stdout, describeDemoFeed(ctx, a))
 	return run.report(ctx, a, df, stdout)
 }
 
@@ -172,8 +177,12 @@ func seedDemo(ctx context.Context, a *app.App, clock *settable.Clock, now time.T
 			return 0, fmt.Errorf("demo: story %s: %w", st.ID, err)
 		}
 	}
+	clock.Set(now.Add(-30 * time.Minute))
+	if err := ingestDemoFeed(ctx, a); err != nil {
+		return 0, err
+	}
 	clock.Set(now)
-	return len(list), nil
+	return len(list) + 1, nil
 }
 
 func demoTeams() []*subscribers.Subscriber {

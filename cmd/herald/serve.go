@@ -88,7 +88,7 @@ func webDeps(a *app.App, chans *app.Channels) (web.Deps, error) {
 		BounceToken: a.Cfg.BounceToken, BounceSecret: []byte(a.Cfg.BounceSecret), KeyPrefix: a.Cfg.RedisPrefix,
 		Ingest: a.Ingest, CheckWebhook: a.CheckWebhook,
 		SlackSigningSecret: a.Cfg.SlackSigningSecret, SlackResponses: a.Webhooks, Emit: a.Emit,
-		Preview: a.Preview, WebVersion: a.WebVersion,
+		Preview: a.Preview, WebVersion: a.WebVersion, Feeds: a.FeedAdmin(),
 		Dispatch: func(ctx context.Context) (digest.Stats, error) {
 			st, err := a.Runner(chans.ByKind).RunOnce(ctx)
 			a.RecordRun(ctx, a.Now(), st)
