@@ -61,8 +61,10 @@ const (
 	topicsText
 	dateText
 	entryHTML
+	entryOpenHTML
 	anchorHTML
 	entryText
+	numberText
 	nParts
 )
 
@@ -71,11 +73,10 @@ type keyKind int
 
 const (
 	byStory     keyKind = iota // the story, .Full and the layout: kept with the story's view
-	byStoryRank                // and the rank
 	byTopics                   // the matched topics' names
 	byPublished                // the publication time as shown
 	byRank                     // the rank only
-	byEntry                    // the story, the rank and the matched topics' names
+	byEntry                    // the story and the matched topics' names
 )
 
 var parts = [nParts]struct {
@@ -88,13 +89,17 @@ var parts = [nParts]struct {
 	topicsHTML: {"story-topics", true, byTopics},
 	dateHTML:   {"story-date", true, byPublished},
 	bodyText:   {"story-body", false, byStory},
-	titleText:  {"story-title", false, byStoryRank},
+	titleText:  {"story-title", false, byStory},
 	topicsText: {"story-topics", false, byTopics},
 	dateText:   {"story-date", false, byPublished},
-	// The story's entry in "In this digest", and its anchor.
-	entryHTML:  {"entry", true, byEntry},
-	anchorHTML: {"anchor", true, byRank},
-	entryText:  {"entry", false, byEntry},
+	// The story's entry in "In this digest" and its anchor. What depends
+	// on the rank (the link to the anchor, the number) is a part of its
+	// own, so the entries and titles, many more, are kept by story.
+	entryHTML:     {"entry", true, byEntry},
+	entryOpenHTML: {"entry-open", true, byRank},
+	anchorHTML:    {"anchor", true, byRank},
+	entryText:     {"entry", false, byEntry},
+	numberText:    {"number", false, byRank},
 }
 
 // fragments is the fast way: the clones, the plain part templates and the
@@ -145,9 +150,9 @@ type fragKey struct {
 // smallKey is what a part of another kind depends on.
 type smallKey struct {
 	part partID
-	k    fragKey // byStoryRank
-	rank int     // byStoryRank
-	s    string  // byTopics, byPublished
+	k    fragKey // byEntry
+	rank int     // byRank
+	s    string  // byTopics, byPublished, byEntry
 }
 
 // markerLen is the length of a marker: NUL, a random nonce (so that no
@@ -268,12 +273,10 @@ func (f *fragments) storyView(rank int, it digest.Item, full bool, l layout, loc
 		}
 		sk := smallKey{part: partID(p)}
 		switch spec.key {
-		case byStoryRank:
-			sk.k, sk.rank = k, rank
 		case byRank:
 			sk.rank = rank
 		case byEntry:
-			sk.k, sk.rank, sk.s = k, rank, topics
+			sk.k, sk.s = k, topics
 		case byTopics:
 			sk.s = topics
 		case byPublished:

@@ -178,7 +178,7 @@ func parseText(files map[string]source, names []string, k, entryName string) (en
 // funcs are the functions every template may call.
 var funcs = map[string]any{
 	"wrap": wrap,
-	"hang": hang,
+	"hang": hang, "hangAfter": hangAfter,
 	"join": strings.Join,
 	// The MSO conditional comments of the HTML email: html/template drops
 	// comments written in a template, so they come from here.

@@ -136,6 +136,18 @@ func wrap(width int, indent, s string) string {
 // hang is wrap with a different prefix on the first line, for list items:
 // hang(78, "- ", "  ", s).
 func hang(width int, first, rest, s string) string {
+	return hangFrom(width, 0, first, rest, s)
+}
+
+// hangAfter is hang for a first line that already holds used runes
+// printed before it (a list number kept apart): hangAfter(76, 3, "   ", s)
+// after "1. " wraps as hang(76, "1. ", "   ", s) does.
+func hangAfter(width, used int, rest, s string) string {
+	return hangFrom(width, used, "", rest, s)
+}
+
+// hangFrom is hang with used runes on the first line before first.
+func hangFrom(width, used int, first, rest, s string) string {
 	var b strings.Builder
 	b.Grow(len(first) + len(s) + (len(s)/max(width/2, 1)+1)*(len(rest)+1))
 	prefix, n := first, 0 // n: runes on the current line, 0 when empty
@@ -151,7 +163,7 @@ func hang(width int, first, rest, s string) string {
 		}
 		if n == 0 {
 			b.WriteString(prefix)
-			n = utf8.RuneCountInString(prefix)
+			n, used = used+utf8.RuneCountInString(prefix), 0
 		} else {
 			b.WriteByte(' ')
 			n++
