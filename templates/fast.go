@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	htmltemplate "html/template"
-	"strings"
 	"sync"
 	"sync/atomic"
 	texttemplate "text/template"
@@ -115,7 +114,8 @@ type fragments struct {
 	// second time, so that stories in one digest only do not push out
 	// those in many.
 	seen  map[fragKey]bool
-	small map[smallKey]string // the other parts
+	small map[smallKey]*[nParts]string // the parts of one kind (fastsmall.go)
+	ranks [nParts][]string             // byRank parts by rank, "" until rendered
 
 	markers [nMarks][]string // by part (or whole story) and story slot
 	// skel is, for the HTML and the text set, the output of "story" as
@@ -147,14 +147,6 @@ type fragKey struct {
 	l    layout
 }
 
-// smallKey is what a part of another kind depends on.
-type smallKey struct {
-	part partID
-	k    fragKey // byEntry
-	rank int     // byRank
-	s    string  // byTopics, byPublished, byEntry
-}
-
 // markerLen is the length of a marker: NUL, a random nonce (so that no
 // text can pass for one), the part, the slot in three digits, NUL.
 const markerLen = 1 + 16 + 1 + 3 + 1
@@ -180,7 +172,7 @@ func newFragments(html, text entry) (*fragments, error) {
 		return nil, nil
 	}
 	f := &fragments{cache: make(map[fragKey]StoryView), seen: make(map[fragKey]bool),
-		small: make(map[smallKey]string), markers: newMarkers()}
+		small: make(map[smallKey]*[nParts]string), markers: newMarkers()}
 	for p, spec := range parts {
 		switch {
 		case spec.html && h.Lookup(spec.name) != nil:
@@ -266,26 +258,8 @@ func (f *fragments) storyView(rank int, it digest.Item, full bool, l layout, loc
 		f.put(k, v)
 	}
 	v.personalize(rank, it, loc)
-	topics := strings.Join(v.Topics, "\x00")
-	for p, spec := range parts {
-		if f.plain[p] == nil || spec.key == byStory {
-			continue
-		}
-		sk := smallKey{part: partID(p)}
-		switch spec.key {
-		case byRank:
-			sk.rank = rank
-		case byEntry:
-			sk.k, sk.s = k, topics
-		case byTopics:
-			sk.s = topics
-		case byPublished:
-			sk.s = v.Published
-		}
-		var err error
-		if v.parts[p], err = f.smallPart(sk, v); err != nil {
-			return v, err
-		}
+	if err := f.smallParts(&v, k, rank); err != nil {
+		return v, err
 	}
 	return v, nil
 }
@@ -308,33 +282,6 @@ func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, err
 	v.prehead = line(v.Headline, preheadHeadRunes)
 	v.ahead = true
 	return v, nil
-}
-
-// smallPart is part k.part of v, from the cache when it holds it.
-func (f *fragments) smallPart(k smallKey, v StoryView) (string, error) {
-	f.mu.RLock()
-	s, ok := f.small[k]
-	f.mu.RUnlock()
-	if ok {
-		return s, nil
-	}
-	b, err := f.plain[k.part].execute(v)
-	if err != nil {
-		return "", err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.small) >= maxSmall {
-		drop := maxSmall / 8
-		for old := range f.small { // map order is random
-			delete(f.small, old)
-			if drop--; drop == 0 {
-				break
-			}
-		}
-	}
-	f.small[k] = string(b)
-	return string(b), nil
 }
 
 func (f *fragments) put(k fragKey, v StoryView) {

@@ -1,0 +1,114 @@
+package templates
+
+import (
+	"strings"
+)
+
+// The parts that depend on more than the story, or on less, are kept apart
+// from the story's view: one entry for all the parts of a kind (the
+// topics' HTML and text together, say), so a story costs one lookup a
+// kind, and the parts that depend on the rank alone in a table by rank.
+
+// smallKey is what the parts of one kind (byTopics, byPublished, byEntry)
+// depend on.
+type smallKey struct {
+	kind keyKind
+	k    fragKey // byEntry
+	s    string  // the topics' names (byTopics, byEntry) or the time shown (byPublished)
+}
+
+// smallParts fills v's parts other than its byStory ones, from the caches
+// when they hold them; k is v's story key.
+func (f *fragments) smallParts(v *StoryView, k fragKey, rank int) error {
+	topics := strings.Join(v.Topics, "\x00")
+	for _, sk := range [...]smallKey{{kind: byTopics, s: topics}, {kind: byPublished, s: v.Published}, {kind: byEntry, k: k, s: topics}} {
+		ps, err := f.kindParts(sk, v)
+		if err != nil {
+			return err
+		}
+		for p, spec := range parts {
+			if spec.key == sk.kind {
+				v.parts[p] = ps[p]
+			}
+		}
+	}
+	for p, spec := range parts {
+		if spec.key == byRank && f.plain[p] != nil {
+			var err error
+			if v.parts[p], err = f.rankPart(partID(p), rank, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// kindParts are the parts of kind k.kind for v, rendered and kept on a miss.
+func (f *fragments) kindParts(k smallKey, v *StoryView) (*[nParts]string, error) {
+	f.mu.RLock()
+	ps, ok := f.small[k]
+	f.mu.RUnlock()
+	if ok {
+		return ps, nil
+	}
+	ps = new([nParts]string)
+	cp := *v // a copy for the templates, so that v stays on its caller's stack
+	for p, spec := range parts {
+		if spec.key != k.kind || f.plain[p] == nil {
+			continue
+		}
+		b, err := f.plain[p].execute(cp)
+		if err != nil {
+			return nil, err
+		}
+		ps[p] = string(b)
+	}
+	f.keep(k, ps)
+	return ps, nil
+}
+
+// keep puts ps in the cache, dropping an eighth of it, chosen at random,
+// when it is full.
+func (f *fragments) keep(k smallKey, ps *[nParts]string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.small) >= maxSmall {
+		drop := maxSmall / 8
+		for old := range f.small { // map order is random
+			delete(f.small, old)
+			if drop--; drop == 0 {
+				break
+			}
+		}
+	}
+	f.small[k] = ps
+}
+
+// rankPart is part p, which depends on the rank only, for v at rank.
+func (f *fragments) rankPart(p partID, rank int, v *StoryView) (string, error) {
+	f.mu.RLock()
+	var s string
+	if rank < len(f.ranks[p]) {
+		s = f.ranks[p][rank]
+	}
+	f.mu.RUnlock()
+	if s != "" {
+		return s, nil
+	}
+	b, err := f.plain[p].execute(*v)
+	if err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ranks[p] == nil {
+		f.ranks[p] = make([]string, maxRankKept+1)
+	}
+	if rank < len(f.ranks[p]) {
+		f.ranks[p][rank] = string(b)
+	}
+	return string(b), nil
+}
+
+// maxRankKept is the highest rank whose parts are kept.
+const maxRankKept = 100
