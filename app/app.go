@@ -15,6 +15,7 @@ import (
 	"herald/internal/egress"
 	"herald/internal/health"
 	"herald/internal/keyring"
+	"herald/internal/operators"
 	"herald/internal/redisstate"
 	"herald/stories"
 	"herald/subscribers"
@@ -29,6 +30,8 @@ type App struct {
 	Subs      *subscribers.Store
 	Templates *templates.Set
 	Log       *digest.RedisLog
+	// Operators are the console's operators and their sessions.
+	Operators *operators.Store
 	Builder   *digest.Builder
 	Composer  *digest.Composer
 	Now       func() time.Time
@@ -96,6 +99,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		subscribers.WithShards(cfg.RedisShards), subscribers.WithWait(cfg.WaitReplicas, cfg.WaitTimeout))
 	a.Subs.SetFirstLookback(cfg.FirstLookback)
 	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0, cfg.RedisShards)
+	a.Operators = operators.New(a.RDB, cfg.RedisPrefix, a.Now)
 	if !opts.SkipLayoutCheck {
 		if err := a.Subs.CheckLayout(ctx); err != nil {
 			_ = a.Close()

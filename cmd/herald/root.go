@@ -62,7 +62,7 @@ HERALD_<FLAG>_FILE. Exit status: 0 all done, 1 some rows or items rejected
 	}
 	root.AddCommand(newServeCmd(&cfg), newRunCmd(&cfg), newPreviewCmd(&cfg), newDemoCmd(&cfg),
 		newStoriesCmd(&cfg), newSubscribersCmd(&cfg), newTeamsCmd(&cfg),
-		newDeliveriesCmd(&cfg), newStatusCmd(&cfg), newMigrateCmd(&cfg), newHealthcheckCmd(&cfg), newVersionCmd(), newConfigTopic(root))
+		newDeliveriesCmd(&cfg), newStatusCmd(&cfg), newAdminsCmd(&cfg), newMigrateCmd(&cfg), newHealthcheckCmd(&cfg), newVersionCmd(), newConfigTopic(root))
 	documentEnv(root)
 	return root
 }
