@@ -17,6 +17,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -44,6 +45,10 @@ type Store struct {
 	keys keys
 	now  func() time.Time
 	cost int
+	// dummy is a hash at cost that Check compares against when the
+	// operator does not exist, so a wrong email takes as long as a wrong
+	// password. Made on first use.
+	dummy func() []byte
 }
 
 // New returns the store under prefix; now is the clock (time.Now when nil).
@@ -51,11 +56,19 @@ func New(rdb redis.UniversalClient, prefix string, now func() time.Time) *Store 
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{rdb: rdb, keys: keys{prefix: prefix}, now: now, cost: bcrypt.DefaultCost}
+	st := &Store{rdb: rdb, keys: keys{prefix: prefix}, now: now}
+	st.SetCost(bcrypt.DefaultCost)
+	return st
 }
 
 // SetCost changes bcrypt's cost (tests use bcrypt.MinCost).
-func (st *Store) SetCost(cost int) { st.cost = cost }
+func (st *Store) SetCost(cost int) {
+	st.cost = cost
+	st.dummy = sync.OnceValue(func() []byte {
+		h, _ := bcrypt.GenerateFromPassword([]byte("no such operator, no such password"), cost)
+		return h
+	})
+}
 
 // Add stores the operator email with password, replacing the password of
 // an operator already there; created reports a new operator.
@@ -96,15 +109,11 @@ func checkPassword(p string) error {
 	return nil
 }
 
-// dummyHash is compared against when the operator does not exist, so a
-// wrong email takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such operator, no such password"), bcrypt.DefaultCost)
-
 // Check verifies email and password: nil, ErrBadLogin, or a Redis error.
 func (st *Store) Check(ctx context.Context, email, password string) error {
 	hash, err := st.rdb.HGet(ctx, st.keys.operator(email), "hash").Result()
 	if errors.Is(err, redis.Nil) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(st.dummy(), []byte(password))
 		return ErrBadLogin
 	}
 	if err != nil {
