@@ -1,0 +1,142 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"herald/digest"
+	"herald/subscribers"
+)
+
+func TestConsoleSearchSubscribers(t *testing.T) {
+	c := newConsole(t)
+	ana := reader("r1", "ana@example.com", "japan")
+	ana.Name = "Ana Lima & Co"
+	c.addSub(ana)
+	c.addSub(reader("r2", "bo@example.com", "japan"))
+	b := c.signedIn()
+	cases := map[string]struct{ q, want, not string }{
+		"by address": {"ana@example.com", "/admin/subscribers/r1", "/admin/subscribers/r2"},
+		"by ID":      {"r2", "/admin/subscribers/r2", "/admin/subscribers/r1"},
+		"by name":    {"lima", "Ana Lima &amp; Co", "/admin/subscribers/r2"},
+		"by part":    {"example.com", "/admin/subscribers/r2", "no match"},
+		"no match":   {"zed", "No subscriber matches", "/admin/subscribers/r"},
+	}
+	for name, tc := range cases {
+		r := c.get(b, "/admin/subscribers?q="+url.QueryEscape(tc.q))
+		if r.Status != 200 || !strings.Contains(r.Body, tc.want) || strings.Contains(r.Body, tc.not) {
+			t.Errorf("%s (%q): %d; want %q and not %q in\n%s", name, tc.q, r.Status, tc.want, tc.not, r.Body)
+		}
+	}
+}
+
+func TestConsoleSubscriberPageAndActions(t *testing.T) {
+	c := newConsole(t)
+	c.addSub(reader("r1", "ana@example.com", "japan", "markets"))
+	at := c.clock.Now().Add(-time.Minute)
+	if err := c.log.Record(context.Background(), digest.Delivery{SubscriberID: "r1", MessageID: "m1", Channel: "email",
+		Result: "sent", Stories: 3, At: at, WindowStart: at.Add(-time.Hour), WindowEnd: at}); err != nil {
+		t.Fatal(err)
+	}
+	b := c.signedIn()
+	page := c.get(b, "/admin/subscribers/r1")
+	for _, want := range []string{"ana@example.com", "japan, markets", "daily 07:00", "Europe/London", `id="pause"`, "<td>sent</td><td>3</td>"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("subscriber page lacks %q:\n%s", want, page.Body)
+		}
+	}
+	token := csrfOf(t, page.Body)
+	for _, step := range []struct {
+		action string
+		want   subscribers.Status
+	}{{"pause", subscribers.StatusPaused}, {"resume", subscribers.StatusActive}, {"unsubscribe", subscribers.StatusUnsubscribed}} {
+		r := c.post(b, "/admin/subscribers/r1/"+step.action, url.Values{"csrf": {token}})
+		if r.Status != http.StatusSeeOther || c.getSub("r1").Status != step.want {
+			t.Fatalf("%s: %d, status %s; want 303, %s", step.action, r.Status, c.getSub("r1").Status, step.want)
+		}
+	}
+	if r := c.post(b, "/admin/subscribers/r1/delete", url.Values{"csrf": {token}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", r.Status)
+	}
+	if _, err := c.subs.Get(context.Background(), "r1"); err == nil {
+		t.Error("subscriber still there after delete")
+	}
+	if r := c.get(b, "/admin/subscribers/r1"); r.Status != http.StatusNotFound {
+		t.Errorf("deleted subscriber's page: %d, want 404", r.Status)
+	}
+}
+
+func TestConsoleDashboard(t *testing.T) {
+	c := newConsole(t)
+	now := c.clock.Now()
+	for i, d := range []digest.Delivery{
+		{Channel: "email", Result: "sent", At: now.Add(-10 * time.Minute)},
+		{Channel: "email", Result: "sent", At: now.Add(-3 * time.Hour)},
+		{Channel: "email", Result: "permanent", At: now.Add(-5 * time.Minute)},
+		{Channel: "slack", Result: "temporary", At: now.Add(-2 * time.Hour)},
+	} {
+		d.SubscriberID, d.MessageID = "s"+string(rune('a'+i)), "m"
+		if err := c.log.Record(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := c.get(c.signedIn(), "/admin/")
+	for _, want := range []string{
+		`<table id="counts-hour"><thead><tr><th>channel</th><th>sent</th><th>empty</th><th>failed</th><th>bounced</th></tr></thead><tbody>
+<tr><td>email</td><td>1</td><td>0</td><td>0</td><td>1</td></tr>`,
+		`<tr><td>email</td><td>2</td><td>0</td><td>0</td><td>1</td></tr>
+<tr><td>slack</td><td>0</td><td>0</td><td>1</td><td>0</td></tr>`,
+		"<svg", "redis", "Dependencies: ready",
+	} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("dashboard lacks %q:\n%s", want, r.Body)
+		}
+	}
+}
+
+func TestConsoleTopicDescription(t *testing.T) {
+	c := newConsole(t)
+	c.putStory("s1", "Japan")
+	c.addSub(reader("r1", "ana@example.com", "japan"))
+	b := c.signedIn()
+	page := c.get(b, "/admin/topics")
+	if !strings.Contains(page.Body, "1 followers") {
+		t.Errorf("topics page lacks the follower count:\n%s", page.Body)
+	}
+	r := c.post(b, "/admin/topics/japan", url.Values{"csrf": {csrfOf(t, page.Body)}, "description": {"Politics <and> markets"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.Status, r.Body)
+	}
+	tp, err := c.stories.Topic(context.Background(), "japan")
+	if err != nil || tp.Description != "Politics <and> markets" || tp.Name != "Japan" {
+		t.Fatalf("topic %+v, %v", tp, err)
+	}
+	if page := c.get(b, "/admin/topics"); !strings.Contains(page.Body, "Politics &lt;and&gt; markets") {
+		t.Errorf("saved description not shown escaped:\n%s", page.Body)
+	}
+}
+
+// With an admin listener, the console is served there and not on the
+// public one.
+func TestConsoleOnAdminListener(t *testing.T) {
+	c := newConsole(t)
+	public, admin := httptest.NewServer(c.server.Public()), httptest.NewServer(c.server.Admin())
+	t.Cleanup(public.Close)
+	t.Cleanup(admin.Close)
+	b := c.browser()
+	for base, want := range map[string]int{public.URL: 404, admin.URL: 200} {
+		for _, path := range []string{"/admin/login", "/admin/../admin/login"} {
+			if r := c.send(b, base, "GET", path, ""); r.Status != want && !(r.Status == 307 && want == 200) {
+				t.Errorf("%s%s: %d, want %d", base, path, r.Status, want)
+			}
+		}
+	}
+	if r := c.send(b, public.URL, "GET", "/admin", ""); r.Status != 404 {
+		t.Errorf("public /admin: %d, want 404", r.Status)
+	}
+}
