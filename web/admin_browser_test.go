@@ -25,7 +25,7 @@ import (
 // pause and resume them, edit a topic's description; a form without its
 // CSRF token and one posted from another origin are refused; sign out.
 // Screenshots of the dashboard and the subscriber page land in the test's
-// temp dir (and in docs/ with HERALD_UPDATE_SCREENSHOT=1).
+// temp dir.
 func TestBrowserConsole(t *testing.T) {
 	needBrowser(t)
 	tmp := t.TempDir()
@@ -193,7 +193,8 @@ func postFromElsewhere(t *testing.T, ctx context.Context, base string) {
 	run(t, ctx, "answer", chromedp.WaitVisible(chromedp.Search(`//h1[text()="Form refused"]`)))
 }
 
-// shot saves a full-page screenshot into dir (and docs/ on request).
+// shot saves a full-page screenshot into dir (docs/ has those of
+// `herald demo --screenshots`).
 func shot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -202,10 +203,5 @@ func shot(t *testing.T, ctx context.Context, dir, name string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
-	}
-	if os.Getenv("HERALD_UPDATE_SCREENSHOT") == "1" {
-		if err := os.WriteFile(filepath.Join("..", "docs", name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
