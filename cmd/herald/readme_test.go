@@ -163,7 +163,7 @@ func waitHealthy(ctx context.Context, url string) error {
 	}
 }
 
-// Every command line of the README's "Running it" and Slack sections runs,
+// Every command line of the README's "Running it", Console and Slack sections runs,
 // in order, against a real redis-server and SMTP sink, and the path ends
 // with previews that hold stories. The README cannot drift from the code.
 func TestReadmeRunningIt(t *testing.T) {
@@ -174,7 +174,7 @@ func TestReadmeRunningIt(t *testing.T) {
 		t.Skip("no bash")
 	}
 	r := newReadmeRig(t)
-	for _, line := range readmeLines(t, "Running it", "Slack") {
+	for _, line := range readmeLines(t, "Running it", "Console", "Slack") {
 		r.run(line)
 	}
 	html, err := os.ReadFile(filepath.Join(r.dir, "digest.html"))
