@@ -17,10 +17,11 @@ import (
 
 func newAdminsCmd(cfg *app.Config) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "admins",
-		Short: "Operators of the web console (/admin)",
-		Args:  cobra.ArbitraryArgs,
-		RunE:  group,
+		Use:     "admins",
+		Short:   "Operators of the web console (/admin)",
+		Example: "  herald admins add editor@example.com",
+		Args:    cobra.ArbitraryArgs,
+		RunE:    group,
 	}
 	cmd.AddCommand(newAdminsAddCmd(cfg))
 	return cmd
