@@ -49,7 +49,7 @@ var adminCSP = func() string {
 var adminPages = map[string]*template.Template{}
 
 func init() {
-	for _, name := range []string{"login", "message", "dashboard", "subscribers", "subscriber", "topics"} {
+	for _, name := range []string{"login", "message", "dashboard", "subscribers", "subscriber", "topics", "deliveries"} {
 		adminPages[name] = parseAdminPage(name)
 	}
 }
@@ -58,6 +58,7 @@ func parseAdminPage(name string) *template.Template {
 	funcs := template.FuncMap{
 		"css":  func() template.CSS { return template.CSS(adminCSS) },
 		"when": adminTime,
+		"list": func(v ...string) []string { return v },
 		"counts": func(title, id string, rows []channelCount) countsTable {
 			return countsTable{Title: title, ID: id, Rows: rows}
 		},
@@ -139,6 +140,7 @@ func (s *Server) console() http.Handler {
 	m.HandleFunc("GET /admin/subscribers/{id}/preview", s.signedIn(s.adminPreview))
 	m.HandleFunc("POST /admin/subscribers/{id}/{action}", s.limit(s.signedIn(s.subscriberAction)))
 	m.HandleFunc("GET /admin/topics", s.signedIn(s.adminTopics))
+	m.HandleFunc("GET /admin/deliveries", s.signedIn(s.adminDeliveries))
 	m.HandleFunc("POST /admin/topics/{slug}", s.limit(s.signedIn(s.saveTopic)))
 	return m
 }

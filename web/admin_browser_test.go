@@ -22,7 +22,7 @@ import (
 // TestBrowserConsole drives the console of a real `herald serve` in
 // headless Chromium: a page opened without a session lands on the login;
 // five wrong passwords lock an account; sign in, search a subscriber,
-// pause and resume them, edit a topic's description; a form without its
+// pause and resume them, edit a topic's description, filter the log; a form without its
 // CSRF token and one posted from another origin are refused; sign out.
 // Screenshots of the dashboard and the subscriber page land in the test's
 // temp dir.
@@ -78,6 +78,12 @@ func TestBrowserConsole(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("notice")))
 	if tp, err := stories.NewStore(rdb, prefix, stories.Options{}).Topic(context.Background(), "japan"); err != nil || tp.Description != "Politics, trade and the yen" {
 		t.Errorf("topic after saving: %+v %v", tp, err)
+	}
+	run(t, ctx, "filter the log", chromedp.Click(chromedp.Search(`//nav/a[text()="Deliveries"]`)), chromedp.WaitVisible(chromedp.ID("filter")),
+		chromedp.SetValue(chromedp.ID("result"), "sent"), chromedp.SendKeys(chromedp.ID("subscriber"), "reader@example.com"),
+		chromedp.Click(chromedp.ID("filter")), chromedp.WaitReady(chromedp.CSS(`#result option[selected]`)))
+	if u := location(t, ctx); !strings.Contains(u, "result=sent") || !strings.Contains(u, "subscriber=reader%40example.com") {
+		t.Errorf("after filtering: at %s", u)
 	}
 	run(t, ctx, "sign out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("signin")),
 		chromedp.Navigate(base+"/admin/"), chromedp.WaitVisible(chromedp.ID("signin")))

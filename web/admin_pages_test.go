@@ -140,3 +140,46 @@ func TestConsoleOnAdminListener(t *testing.T) {
 		t.Errorf("public /admin: %d, want 404", r.Status)
 	}
 }
+
+func TestConsoleDeliveriesFilterAndCSV(t *testing.T) {
+	c := newConsole(t)
+	c.addSub(reader("r1", "ana@example.com", "japan"))
+	now := c.clock.Now()
+	for i, d := range []digest.Delivery{
+		{SubscriberID: "r1", Channel: "email", Result: "sent", At: now.Add(-3 * time.Hour)},
+		{SubscriberID: "r1", Channel: "email", Result: "permanent", Error: "=HYPERLINK(\"x\")", At: now.Add(-time.Hour)},
+		{SubscriberID: "t1", Channel: "slack", Result: "sent", At: now.Add(-30 * time.Minute)},
+	} {
+		d.MessageID = "m" + string(rune('0'+i))
+		if err := c.log.Record(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := c.signedIn()
+	count := func(body string) int { return strings.Count(body, `<tr><td>`) }
+	since := now.Add(-2 * time.Hour).UTC().Format(formTime)
+	for name, tc := range map[string]struct {
+		query string
+		want  int
+	}{
+		"all":                 {"", 3},
+		"by channel":          {"channel=slack", 1},
+		"by result":           {"result=permanent", 1},
+		"by subscriber email": {"subscriber=ana%40example.com", 2},
+		"since":               {"since=" + since, 2},
+		"until":               {"until=" + since, 1},
+	} {
+		r := c.get(b, "/admin/deliveries?"+tc.query)
+		if r.Status != 200 || count(r.Body) != tc.want {
+			t.Errorf("%s: %d, %d rows, want %d\n%s", name, r.Status, count(r.Body), tc.want, r.Body)
+		}
+	}
+	if r := c.get(b, "/admin/deliveries?since=yesterday"); r.Status != 400 || !strings.Contains(r.Body, "since") {
+		t.Errorf("bad since: %d %s", r.Status, r.Body)
+	}
+	r := c.get(b, "/admin/deliveries?channel=email&format=csv")
+	lines := strings.Split(strings.TrimSpace(r.Body), "\n")
+	if r.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 3 || !strings.Contains(r.Body, `"'=HYPERLINK(""x"")"`) {
+		t.Errorf("csv: %s %d lines\n%s", r.Header.Get("Content-Type"), len(lines), r.Body)
+	}
+}
