@@ -139,6 +139,7 @@ func (s *Server) console() http.Handler {
 	m.HandleFunc("GET /admin/subscribers/{id}", s.signedIn(s.adminSubscriber))
 	m.HandleFunc("GET /admin/subscribers/{id}/preview", s.signedIn(s.adminPreview))
 	m.HandleFunc("POST /admin/subscribers/{id}/{action}", s.limit(s.signedIn(s.subscriberAction)))
+	m.HandleFunc("POST /admin/subscribers/{id}/unsuppress", s.limit(s.signedIn(s.liftSuppressionForm)))
 	m.HandleFunc("GET /admin/topics", s.signedIn(s.adminTopics))
 	m.HandleFunc("GET /admin/deliveries", s.signedIn(s.adminDeliveries))
 	m.HandleFunc("POST /admin/topics/{slug}", s.limit(s.signedIn(s.saveTopic)))

@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,4 +184,50 @@ func TestConsoleDeliveriesFilterAndCSV(t *testing.T) {
 	if r.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 3 || !strings.Contains(r.Body, `"'=HYPERLINK(""x"")"`) {
 		t.Errorf("csv: %s %d lines\n%s", r.Header.Get("Content-Type"), len(lines), r.Body)
 	}
+}
+
+// Lifting a suppression needs a reason, which is logged with the operator.
+func TestConsoleLiftSuppression(t *testing.T) {
+	logs := &logBuffer{}
+	c := newConsole(t, func(d *Deps) { d.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
+	c.addSub(reader("r1", "ana@example.com", "japan"))
+	if err := c.subs.Suppress(context.Background(), "ana@example.com", "bounced: 550 no such user"); err != nil {
+		t.Fatal(err)
+	}
+	b := c.signedIn()
+	page := c.get(b, "/admin/subscribers/r1")
+	if !strings.Contains(page.Body, `id="suppressed"`) || !strings.Contains(page.Body, "bounced: 550 no such user") {
+		t.Fatalf("no suppression shown:\n%s", page.Body)
+	}
+	token := csrfOf(t, page.Body)
+	if r := c.post(b, "/admin/subscribers/r1/unsuppress", url.Values{"csrf": {token}}); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "reason") {
+		t.Errorf("without a reason: %d, want 400 naming reason", r.Status)
+	}
+	r := c.post(b, "/admin/subscribers/r1/unsuppress", url.Values{"csrf": {token}, "reason": {"mailbox fixed, confirmed by phone"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("lift: %d %s", r.Status, r.Body)
+	}
+	if s, _ := c.subs.Suppressed(context.Background(), "ana@example.com"); s != nil {
+		t.Errorf("still suppressed: %+v", s)
+	}
+	if got := logs.String(); !strings.Contains(got, `reason="mailbox fixed, confirmed by phone"`) || !strings.Contains(got, "operator="+testOperator) || strings.Contains(got, "ana@example.com") {
+		t.Errorf("log lacks the reason and operator, or holds the address:\n%s", got)
+	}
+}
+
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

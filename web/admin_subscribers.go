@@ -104,6 +104,8 @@ type adminSubscriberView struct {
 	DueAt      time.Time
 	Deliveries []digest.Delivery
 	Actions    []string
+	// Suppression is the address's entry on the suppression list, if any.
+	Suppression *subscribers.Suppression
 }
 
 func (s *Server) adminSubscriber(w http.ResponseWriter, r *http.Request, ss session) {
@@ -124,6 +126,7 @@ func (s *Server) adminSubscriber(w http.ResponseWriter, r *http.Request, ss sess
 var doneNotice = map[string]string{
 	"pause": "Paused: no digests until resumed.", "resume": "Resumed: digests start again on schedule.",
 	"unsubscribe": "Unsubscribed: this address gets no more digests.",
+	"unsuppress":  "Suppression lifted: resume the subscriber to send again.",
 }
 
 func (s *Server) subscriberData(ctx context.Context, id string) (adminSubscriberView, error) {
@@ -134,6 +137,11 @@ func (s *Server) subscriberData(ctx context.Context, id string) (adminSubscriber
 	v := adminSubscriberView{Sub: sub, Actions: actionsFor(sub.Status)}
 	if v.DueAt, err = s.d.Subs.DueAt(ctx, id); err != nil {
 		return v, err
+	}
+	if sub.Email != "" {
+		if v.Suppression, err = s.d.Subs.Suppressed(ctx, sub.Email); err != nil {
+			return v, err
+		}
 	}
 	if s.d.Console.Deliveries != nil {
 		v.Deliveries, err = s.d.Console.Deliveries.Find(ctx, digest.Query{SubscriberID: id, Limit: 20})
