@@ -52,7 +52,17 @@ type dashboardView struct {
 	Chart            chart
 	Health           []health.State
 	Ready            string
+	Next             []upcomingRow
 }
+
+// upcomingRow is one of the next digests falling due.
+type upcomingRow struct {
+	ID, Who string
+	At      time.Time
+}
+
+// dashboardNext is how many of the next digests falling due are listed.
+const dashboardNext = 10
 
 // channelCount is one channel's deliveries by result: sent, failed
 // (temporary, or retries used up) and bounced (permanent).
@@ -87,6 +97,9 @@ func (s *Server) dashboardData(ctx context.Context) (dashboardView, error) {
 		return v, err
 	}
 	if err := s.deliveryFigures(ctx, now, &v); err != nil {
+		return v, err
+	}
+	if v.Next, err = s.upcoming(ctx, now); err != nil {
 		return v, err
 	}
 	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -163,4 +176,20 @@ func (c *channelCount) add(result string) {
 	default: // temporary, failed
 		c.Failed++
 	}
+}
+
+func (s *Server) upcoming(ctx context.Context, now time.Time) ([]upcomingRow, error) {
+	next, err := s.d.Subs.Upcoming(ctx, now, dashboardNext)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]upcomingRow, 0, len(next))
+	for _, u := range next {
+		row := upcomingRow{ID: u.ID, Who: u.ID, At: u.At}
+		if sub, err := s.d.Subs.Get(ctx, u.ID); err == nil {
+			row.Who = destinationOf(sub)
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }

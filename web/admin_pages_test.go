@@ -75,6 +75,7 @@ func TestConsoleSubscriberPageAndActions(t *testing.T) {
 
 func TestConsoleDashboard(t *testing.T) {
 	c := newConsole(t)
+	c.addSub(reader("r1", "ana@example.com", "japan"))
 	now := c.clock.Now()
 	for i, d := range []digest.Delivery{
 		{Channel: "email", Result: "sent", At: now.Add(-10 * time.Minute)},
@@ -94,6 +95,8 @@ func TestConsoleDashboard(t *testing.T) {
 		`<tr><td>email</td><td>2</td><td>0</td><td>0</td><td>1</td></tr>
 <tr><td>slack</td><td>0</td><td>0</td><td>1</td><td>0</td></tr>`,
 		"<svg", "redis", "Dependencies: ready",
+		`<table id="next"><thead><tr><th>due</th><th>subscriber</th></tr></thead><tbody>
+<tr><td>2026-11-29 07:00 UTC</td><td><a href="/admin/subscribers/r1">ana@example.com</a></td></tr>`,
 	} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("dashboard lacks %q:\n%s", want, r.Body)
