@@ -234,3 +234,26 @@ func (l *logBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// The preview is the message's own HTML, sandboxed, never framed.
+func TestConsolePreview(t *testing.T) {
+	c := newConsole(t)
+	c.addSub(reader("r1", "ana@example.com", "japan"))
+	c.clock.Add(time.Minute)
+	c.putStory("s1", "Japan")
+	c.clock.Add(time.Minute)
+	b := c.signedIn()
+	r := c.get(b, "/admin/subscribers/r1/preview")
+	if r.Status != 200 || !strings.Contains(r.Body, "Headline of s1") {
+		t.Fatalf("preview: %d\n%.500s", r.Status, r.Body)
+	}
+	if !strings.HasPrefix(r.Header.Get("Content-Security-Policy"), "sandbox;") || r.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("preview headers: %v", r.Header)
+	}
+	if r := c.get(b, "/admin/subscribers/nobody/preview"); r.Status != 404 {
+		t.Errorf("preview of nobody: %d, want 404", r.Status)
+	}
+	if r := c.get(c.browser(), "/admin/subscribers/r1/preview"); r.Status != http.StatusSeeOther {
+		t.Errorf("preview without a session: %d, want 303", r.Status)
+	}
+}
