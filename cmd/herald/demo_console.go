@@ -22,7 +22,8 @@ const demoOperator = "demo@herald.example"
 // writeConsoleShots serves the console over the demo's data and writes
 // screenshots of its dashboard and of the richest subscriber's page into
 // dir. The run's deliveries go into the (embedded) delivery log first, so
-// the dashboard shows them; the session is made in Redis directly.
+// the dashboard shows them; a demo operator with a random
+// password is signed in directly.
 func writeConsoleShots(ctx context.Context, a *app.App, run *demoRun, dir string, stdout io.Writer) error {
 	for _, d := range run.rec.list {
 		if err := a.Log.Record(ctx, d); err != nil {
@@ -35,6 +36,9 @@ func writeConsoleShots(ctx context.Context, a *app.App, run *demoRun, dir string
 		return err
 	}
 	defer stop()
+	if _, err := a.Operators.Add(ctx, demoOperator, randomHex(16)); err != nil {
+		return err
+	}
 	token, err := a.Operators.StartSession(ctx, demoOperator, time.Hour)
 	if err != nil {
 		return err

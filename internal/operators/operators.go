@@ -86,7 +86,7 @@ func (st *Store) Add(ctx context.Context, email, password string) (created bool,
 	key := st.keys.operator(email)
 	fresh, err := st.rdb.HSetNX(ctx, key, "created_at", strconv.FormatInt(st.now().UnixMilli(), 10)).Result()
 	if err == nil {
-		err = st.rdb.HSet(ctx, key, "hash", string(hash)).Err()
+		err = st.rdb.HSet(ctx, key, "hash", string(hash), "gen", randomToken()).Err()
 	}
 	if err != nil {
 		return false, fmt.Errorf("operators: add %s: %w", email, err)
@@ -131,24 +131,47 @@ func (st *Store) Exists(ctx context.Context, email string) (bool, error) {
 	return n == 1, err
 }
 
-// StartSession signs email in for ttl and returns the cookie's token.
-func (st *Store) StartSession(ctx context.Context, email string, ttl time.Duration) (string, error) {
+func randomToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
-	if err := st.rdb.Set(ctx, st.keys.session(TokenID(token)), strings.ToLower(email), ttl).Err(); err != nil {
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// StartSession signs the operator email in for ttl and returns the
+// cookie's token. The session names the operator's password generation, so
+// setting a new password (Add) ends every session of the old one.
+func (st *Store) StartSession(ctx context.Context, email string, ttl time.Duration) (string, error) {
+	email = strings.ToLower(email)
+	gen, err := st.rdb.HGet(ctx, st.keys.operator(email), "gen").Result()
+	if errors.Is(err, redis.Nil) {
+		return "", ErrBadLogin
+	}
+	if err != nil {
+		return "", fmt.Errorf("operators: start session: %w", err)
+	}
+	token := randomToken()
+	if err := st.rdb.Set(ctx, st.keys.session(TokenID(token)), email+"\n"+gen, ttl).Err(); err != nil {
 		return "", fmt.Errorf("operators: start session: %w", err)
 	}
 	return token, nil
 }
 
-// Session returns the operator signed in with token, or ErrNoSession.
+// Session returns the operator signed in with token, or ErrNoSession (also
+// once the operator's password has changed or the operator is gone).
 func (st *Store) Session(ctx context.Context, token string) (string, error) {
 	if token == "" || len(token) > 64 {
 		return "", ErrNoSession
 	}
-	email, err := st.rdb.Get(ctx, st.keys.session(TokenID(token))).Result()
+	v, err := st.rdb.Get(ctx, st.keys.session(TokenID(token))).Result()
 	if errors.Is(err, redis.Nil) {
+		return "", ErrNoSession
+	}
+	if err != nil {
+		return "", fmt.Errorf("operators: session: %w", err)
+	}
+	email, gen, _ := strings.Cut(v, "\n")
+	now, err := st.rdb.HGet(ctx, st.keys.operator(email), "gen").Result()
+	if errors.Is(err, redis.Nil) || err == nil && now != gen {
 		return "", ErrNoSession
 	}
 	if err != nil {

@@ -64,6 +64,9 @@ func TestAddRefusesBadInput(t *testing.T) {
 func TestSessions(t *testing.T) {
 	st, prefix := newStore(t)
 	ctx := context.Background()
+	if _, err := st.Add(ctx, "editor@example.com", "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
 	token, err := st.StartSession(ctx, "Editor@example.com", time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -79,5 +82,28 @@ func TestSessions(t *testing.T) {
 	}
 	if _, err := st.Session(ctx, token); !errors.Is(err, operators.ErrNoSession) {
 		t.Errorf("after EndSession: %v, want ErrNoSession", err)
+	}
+}
+
+// A new password ends the sessions started with the old one; a session
+// is only for an operator.
+func TestNewPasswordEndsSessions(t *testing.T) {
+	st, _ := newStore(t)
+	ctx := context.Background()
+	if _, err := st.Add(ctx, "editor@example.com", "a long enough password"); err != nil {
+		t.Fatal(err)
+	}
+	token, err := st.StartSession(ctx, "editor@example.com", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Add(ctx, "editor@example.com", "another long password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Session(ctx, token); !errors.Is(err, operators.ErrNoSession) {
+		t.Errorf("old session after a new password: %v, want ErrNoSession", err)
+	}
+	if _, err := st.StartSession(ctx, "nobody@example.com", time.Hour); !errors.Is(err, operators.ErrBadLogin) {
+		t.Errorf("session for a non-operator: %v, want ErrBadLogin", err)
 	}
 }
