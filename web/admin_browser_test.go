@@ -55,8 +55,11 @@ func TestBrowserConsole(t *testing.T) {
 	run(t, ctx, "dashboard", chromedp.WaitVisible(chromedp.ID("due")))
 	shot(t, ctx, tmp, "console-dashboard.png")
 	run(t, ctx, "search", chromedp.Click(chromedp.Search(`//nav/a[text()="Subscribers"]`)), chromedp.WaitVisible(chromedp.ID("q")),
-		chromedp.SendKeys(chromedp.ID("q"), "Reader One"), chromedp.Click(chromedp.ID("search")),
-		chromedp.WaitVisible(chromedp.Search(`//a[text()="reader@example.com"]`)), chromedp.Click(chromedp.Search(`//a[text()="reader@example.com"]`)),
+		chromedp.SendKeys(chromedp.ID("q"), "Reader One"))
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("search"))); err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	run(t, ctx, "open the result", chromedp.WaitVisible(chromedp.Search(`//a[text()="reader@example.com"]`)), chromedp.Click(chromedp.Search(`//a[text()="reader@example.com"]`)),
 		chromedp.WaitVisible(chromedp.ID("pause")))
 	shot(t, ctx, tmp, "console-subscriber.png")
 	run(t, ctx, "pause", chromedp.Click(chromedp.ID("pause")), chromedp.WaitVisible(chromedp.ID("resume")))
@@ -150,8 +153,11 @@ func run(t *testing.T, ctx context.Context, step string, actions ...chromedp.Act
 func signIn(t *testing.T, ctx context.Context, base, email, password string) {
 	t.Helper()
 	run(t, ctx, "sign in as "+email, chromedp.Navigate(base+"/admin/login"), chromedp.WaitVisible(chromedp.ID("signin")),
-		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.SendKeys(chromedp.ID("password"), password),
-		chromedp.Click(chromedp.ID("signin")), chromedp.WaitReady(chromedp.CSS("main")))
+		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.SendKeys(chromedp.ID("password"), password))
+	// Wait for the answer's page, not the login page still showing.
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("signin"))); err != nil {
+		t.Fatalf("sign in as %s: %v", email, err)
+	}
 }
 
 func location(t *testing.T, ctx context.Context) string {
