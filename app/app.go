@@ -17,6 +17,7 @@ import (
 	"herald/internal/egress"
 	"herald/internal/health"
 	"herald/internal/keyring"
+	"herald/internal/operators"
 	"herald/internal/redisstate"
 	"herald/internal/webhooks"
 	"herald/stories"
@@ -32,6 +33,8 @@ type App struct {
 	Subs      *subscribers.Store
 	Templates *templates.Set
 	Log       *digest.RedisLog
+	// Operators are the console's operators and their sessions.
+	Operators *operators.Store
 	Builder   *digest.Builder
 	Composer  *digest.Composer
 	Now       func() time.Time
@@ -117,6 +120,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 		subscribers.WithShards(cfg.RedisShards), subscribers.WithWait(cfg.WaitReplicas, cfg.WaitTimeout))
 	a.Subs.SetFirstLookback(cfg.FirstLookback)
 	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0, cfg.RedisShards)
+	a.Operators = operators.New(a.RDB, cfg.RedisPrefix, a.Now)
 	if !opts.SkipLayoutCheck {
 		if err := a.Subs.CheckLayout(ctx); err != nil {
 			_ = a.Close()

@@ -6,9 +6,11 @@
 //     /u/{token} unsubscribe (RFC 8058 one-click), /p/{token} preferences,
 //     /c/{token} double opt-in confirmation, /m/{token} the web version of
 //     a message (webversion.go), and the optional /signup form;
-//   - /healthz, /readyz and /metrics (Prometheus text or OpenMetrics, client_golang);
 //   - the Slack app under /slack/ (slack.go): a channel's team changes its
-//     follows and schedule from Slack, every request signed by Slack.
+//     follows and schedule from Slack, every request signed by Slack;
+//   - the operator's console under /admin (admin*.go): sign-in, dashboard,
+//     subscribers and topics, server-rendered;
+//   - /healthz, /readyz and /metrics (Prometheus text or OpenMetrics, client_golang).
 //
 // The package does not import herald/app: what it needs from the wiring
 // (ingest, preview, dispatch, sending the confirmation email) comes in as
@@ -30,6 +32,7 @@ import (
 	"herald/internal/egress"
 	"herald/internal/health"
 	"herald/internal/keyring"
+	"herald/internal/operators"
 	"herald/internal/ratelimit"
 	"herald/stories"
 	"herald/subscribers"
@@ -134,6 +137,16 @@ type Deps struct {
 	// stories have expired, or a subscribers token error. Nil: 404.
 	WebVersion func(ctx context.Context, token string) ([]byte, error)
 
+	// Operators are the console's operators and sessions (admin.go). Nil:
+	// nobody can sign in to /admin.
+	Operators *operators.Store
+	// LoginLimit and LoginAccountLimit count failed console sign-ins per
+	// client and per account. Nil: made from LoginClientRate and
+	// LoginAccountRate under KeyPrefix.
+	LoginLimit, LoginAccountLimit *ratelimit.Limiter
+	// Console is what the dashboard reads besides the stores.
+	Console ConsoleDeps
+
 	// Metrics collects the counters /metrics shows. Nil: a fresh one.
 	Metrics *Metrics
 	// Health is the list of named dependency checks /readyz reports
@@ -205,7 +218,7 @@ func withDefaults(d Deps) Deps {
 		d.Ingest = d.Stories.Put
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
-	return d
+	return withLoginLimits(d)
 }
 
 func (s *Server) routes() {
@@ -225,6 +238,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /f/{slug}/{token}", s.limit(s.unfollow))
 	s.mux.HandleFunc("GET /t/{slug}", s.topicPage)
 	s.mux.HandleFunc("GET /t/{slug}/feed.atom", s.topicFeed)
+	s.mux.Handle("/admin/", s.console())
+	s.mux.Handle("GET /admin", http.RedirectHandler("/admin/", http.StatusSeeOther))
 	s.mux.HandleFunc("GET /signup", s.signupPage)
 	s.mux.HandleFunc("POST /signup", s.limit(s.signup))
 	s.slackRoutes()

@@ -73,6 +73,9 @@ func (run *demoRun) report(ctx context.Context, a *app.App, df demoFlags, stdout
 		if err := writeShots(ctx, a, run.rec, abs, df.shots, stdout); err != nil {
 			return err
 		}
+		if err := writeConsoleShots(ctx, a, run, df.shots, stdout); err != nil {
+			return err
+		}
 	}
 	if df.serve == "" {
 		fmt.Fprintf(stdout, "Look at them in a browser: go run ./cmd/herald demo --out %s --serve 127.0.0.1:8090\n", df.out)

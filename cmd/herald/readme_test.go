@@ -163,7 +163,7 @@ func waitHealthy(ctx context.Context, url string) error {
 	}
 }
 
-// Every command line of the README's "Running it" and Slack sections runs,
+// Every command line of the README's "Running it", Console and Slack sections runs,
 // in order, against a real redis-server and SMTP sink, and the path ends
 // with previews that hold stories. The README cannot drift from the code.
 func TestReadmeRunningIt(t *testing.T) {
@@ -174,9 +174,9 @@ func TestReadmeRunningIt(t *testing.T) {
 		t.Skip("no bash")
 	}
 	r := newReadmeRig(t)
-	lines := readmeLines(t, "Running it", "Slack")
+	lines := readmeLines(t, "Running it", "Console", "Slack")
 	if len(lines) < 10 {
-		t.Fatalf("found %d command lines in Running it and Slack", len(lines))
+		t.Fatalf("found %d command lines in Running it, Console and Slack", len(lines))
 	}
 	for _, line := range lines {
 		r.run(line)

@@ -62,7 +62,7 @@ HERALD_<FLAG>_FILE. Exit status: 0 all done, 1 some rows or items rejected
 	}
 	root.AddCommand(newServeCmd(&cfg), newRunCmd(&cfg), newPreviewCmd(&cfg), newDemoCmd(&cfg),
 		newStoriesCmd(&cfg), newFeedsCmd(&cfg), newSubscribersCmd(&cfg), newTeamsCmd(&cfg),
-		newDeliveriesCmd(&cfg), newWebhooksCmd(&cfg), newStatusCmd(&cfg), newMigrateCmd(&cfg), newHealthcheckCmd(&cfg), newDoctorCmd(&cfg), newVersionCmd(), newConfigTopic(root))
+		newDeliveriesCmd(&cfg), newWebhooksCmd(&cfg), newStatusCmd(&cfg), newAdminsCmd(&cfg), newMigrateCmd(&cfg), newHealthcheckCmd(&cfg), newDoctorCmd(&cfg), newVersionCmd(), newConfigTopic(root))
 	documentEnv(root)
 	return root
 }

@@ -95,7 +95,9 @@ func webDeps(a *app.App, chans *app.Channels) (web.Deps, error) {
 			return st, err
 		},
 		Metrics: metrics, Health: a.Health, BounceThreshold: a.Cfg.BounceThreshold,
-		Now: a.Now, Logger: a.Logger,
+		Operators: a.Operators,
+		Console:   web.ConsoleDeps{Deliveries: a.Log, LastTick: a.LastTick, EmptySince: a.EmptySince},
+		Now:       a.Now, Logger: a.Logger,
 	}
 	if err := withLimits(&d, a); err != nil {
 		return d, err
