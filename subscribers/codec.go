@@ -38,6 +38,23 @@ func intField(n int) string {
 	return strconv.Itoa(n)
 }
 
+// maxStoriesField is n as a hash value: left out ("") at the default,
+// which most subscribers keep, so their hash is a field shorter.
+func maxStoriesField(n int) string {
+	if n == DefaultMaxStories {
+		return ""
+	}
+	return intField(n)
+}
+
+// maxStoriesOf reads the max_stories field: DefaultMaxStories when absent.
+func maxStoriesOf(n int64) int {
+	if n == 0 {
+		return DefaultMaxStories
+	}
+	return int(n)
+}
+
 func lower(s string) string { return strings.ToLower(s) }
 
 // isInstant reports whether a (valid) schedule is instant.
@@ -54,7 +71,7 @@ func profileFields(s *Subscriber) []any {
 		"kind", string(s.Kind), "email", s.Email, "name", s.Name,
 		"slack_channel", s.SlackChannel, "webhook_url", s.WebhookURL,
 		"time_zone", s.TimeZone, "schedule", s.Schedule,
-		"max_stories", intField(s.MaxStories), "status", string(s.Status),
+		"max_stories", maxStoriesField(s.MaxStories), "status", string(s.Status),
 		"topics", strings.Join(s.Topics, ","),
 	}
 }
@@ -72,7 +89,7 @@ func decodeSubscriber(id string, h map[string]string) (*Subscriber, error) {
 		ID: id, Kind: Kind(h["kind"]), Email: h["email"], Name: h["name"],
 		SlackChannel: h["slack_channel"], WebhookURL: h["webhook_url"],
 		TimeZone: h["time_zone"], Schedule: h["schedule"], Status: Status(h["status"]),
-		MaxStories: int(d.int(h, "max_stories")), Topics: topicsOf(h),
+		MaxStories: maxStoriesOf(d.int(h, "max_stories")), Topics: topicsOf(h),
 		CreatedAt: d.time(h, "created_at"), Nonce: h["n"], Cursor: d.time(h, "cursor"),
 		NextDue: d.time(h, "next_due"), Bounces: int(d.int(h, "bounces")),
 		LastError: h["last_error"], Attempts: int(d.int(h, "attempts")),

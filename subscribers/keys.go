@@ -8,7 +8,8 @@
 //
 //	<p>sub:{ID}               HASH   kind, email, name, slack_channel,
 //	                                 webhook_url, time_zone, schedule,
-//	                                 max_stories, status, topics (slugs,
+//	                                 max_stories (absent: the default),
+//	                                 status, topics (slugs,
 //	                                 comma-separated), created_at, n (the
 //	                                 nonce signed links carry), cursor,
 //	                                 next_due, bounces, last_error, attempts,

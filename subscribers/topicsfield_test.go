@@ -63,3 +63,20 @@ func TestManyFollowsKeepTheHashCompact(t *testing.T) {
 	}
 	assertTopics("update", topics[:1], 1)
 }
+
+// The default max_stories, which most subscribers keep, is not stored: the
+// hash is a field shorter, and reads give the default back.
+func TestDefaultMaxStoriesNotStored(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	st := subscribers.NewStore(rdb, prefix, settable.New(t0).Now)
+	ctx := context.Background()
+	for _, n := range []int{0, subscribers.DefaultMaxStories, 25} {
+		sub := mustAdd(t, st, &subscribers.Subscriber{Email: fmt.Sprintf("max%d@example.com", n), MaxStories: n})
+		stored, _ := rdb.HExists(ctx, prefix+"sub:{"+sub.ID+"}", "max_stories").Result()
+		got, err := st.Get(ctx, sub.ID)
+		want := max(n, subscribers.DefaultMaxStories)
+		if err != nil || got.MaxStories != want || stored != (want != subscribers.DefaultMaxStories) {
+			t.Errorf("max_stories %d: read %d (%v), stored %v; want %d, stored only when not the default", n, got.MaxStories, err, stored, want)
+		}
+	}
+}
