@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"herald/internal/keylease"
 )
 
 // Store keeps feeds and their status in Redis. It is safe for concurrent
@@ -159,23 +161,13 @@ return 0`)
 // Lease takes the feed's lease for token, for ttl; false when another
 // poller holds it.
 func (s *Store) Lease(ctx context.Context, id, token string, ttl time.Duration) (bool, error) {
-	err := s.rdb.SetArgs(ctx, s.leaseKey(id), token, redis.SetArgs{Mode: "NX", TTL: ttl}).Err()
-	if errors.Is(err, redis.Nil) {
-		return false, nil
-	}
-	return err == nil, err
+	return keylease.Hold(ctx, s.rdb, s.leaseKey(id), token, ttl)
 }
 
 // Release gives the lease up if token still holds it.
 func (s *Store) Release(ctx context.Context, id, token string) error {
-	return release.Run(ctx, s.rdb, []string{s.leaseKey(id)}, token).Err()
+	return keylease.Release(ctx, s.rdb, s.leaseKey(id), token)
 }
-
-var release = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`)
 
 func validID(id string) bool {
 	return id != "" && len(id) <= 64 && strings.Trim(id, "0123456789abcdef") == ""

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"herald/internal/keylease"
 	"herald/internal/shard"
 )
 
@@ -110,7 +111,7 @@ func (st *Store) Add(ctx context.Context, sub *Subscriber) error {
 		return fmt.Errorf("subscribers: add %s: %w", sub.ID, err)
 	}
 	if err := st.create(ctx, sub); err != nil {
-		_ = casDel.Run(ctx, st.rdb, []string{dest}, sub.ID).Err()
+		_ = keylease.Release(ctx, st.rdb, dest, sub.ID)
 		return fmt.Errorf("subscribers: add %s: %w", sub.ID, err)
 	}
 	if err := casPersist.Run(ctx, st.rdb, []string{dest}, sub.ID).Err(); err != nil {
@@ -340,7 +341,7 @@ func (st *Store) unindex(ctx context.Context, old *Subscriber) error {
 		})
 	}
 	if err == nil {
-		err = casDel.Run(ctx, st.rdb, []string{st.destKey(old)}, old.ID).Err()
+		err = keylease.Release(ctx, st.rdb, st.destKey(old), old.ID)
 	}
 	return err
 }
@@ -390,12 +391,6 @@ for i = 2, #ARGV, 2 do
   else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
 return 1
-`)
-
-// casDel deletes KEYS[1] when it holds ARGV[1].
-var casDel = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
 `)
 
 // casPersist removes the expiry of KEYS[1] when it holds ARGV[1].

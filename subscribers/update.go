@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"herald/internal/keylease"
 )
 
 // Update re-validates sub and stores its profile: email or Slack
@@ -52,7 +54,7 @@ func (st *Store) update(ctx context.Context, old, sub *Subscriber) error {
 	}
 	if err := st.writeProfile(ctx, sub, extra); err != nil {
 		if newDest != oldDest {
-			_ = casDel.Run(ctx, st.rdb, []string{newDest}, sub.ID).Err()
+			_ = keylease.Release(ctx, st.rdb, newDest, sub.ID)
 		}
 		return err
 	}
@@ -60,7 +62,7 @@ func (st *Store) update(ctx context.Context, old, sub *Subscriber) error {
 		if err := casPersist.Run(ctx, st.rdb, []string{newDest}, sub.ID).Err(); err != nil {
 			return err
 		}
-		if err := casDel.Run(ctx, st.rdb, []string{oldDest}, sub.ID).Err(); err != nil {
+		if err := keylease.Release(ctx, st.rdb, oldDest, sub.ID); err != nil {
 			return err
 		}
 	}

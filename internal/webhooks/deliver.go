@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"herald/internal/keylease"
 )
 
 // Deliverer defaults.
@@ -111,7 +113,7 @@ func (d *Deliverer) work(ctx context.Context, ep *Endpoint) {
 	if !d.lease(ctx, ep.ID) {
 		return
 	}
-	defer unleaseScript.Run(context.WithoutCancel(ctx), d.Store.rdb, []string{d.Store.leaseKey(ep.ID)}, d.owner)
+	defer keylease.Release(context.WithoutCancel(ctx), d.Store.rdb, d.Store.leaseKey(ep.ID), d.owner)
 	for i := range d.Store.shards {
 		if err := d.drainShard(ctx, ep, i); err != nil {
 			return
@@ -121,21 +123,9 @@ func (d *Deliverer) work(ctx context.Context, ep *Endpoint) {
 
 // lease takes or renews ep's lease for this process.
 func (d *Deliverer) lease(ctx context.Context, id string) bool {
-	ok, err := leaseScript.Run(ctx, d.Store.rdb, []string{d.Store.leaseKey(id)}, d.owner, d.Lease.Milliseconds()).Bool()
+	ok, err := keylease.Hold(ctx, d.Store.rdb, d.Store.leaseKey(id), d.owner, d.Lease)
 	return err == nil && ok
 }
-
-var leaseScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-if cur and cur ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`)
-
-var unleaseScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`)
 
 // drainShard delivers ep's events of shard i after its cursor, in order.
 func (d *Deliverer) drainShard(ctx context.Context, ep *Endpoint, i int) error {
