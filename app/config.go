@@ -372,21 +372,15 @@ const (
 // HERALD_BOUNCE_TOKEN (when set) under 24 characters.
 func (c *Config) CheckSecrets() error {
 	var errs []error
-	if c.Secret != "" && len(c.Secret) < MinSecretBytes {
-		errs = append(errs, fmt.Errorf("config: HERALD_SECRET is %d bytes, need at least %d: use a long random value, e.g. 'openssl rand -hex 32'", len(c.Secret), MinSecretBytes))
-	}
+	errs = append(errs, checkSecret("HERALD_SECRET", c.Secret, "use a long random value, e.g. 'openssl rand -hex 32'"))
 	for i, s := range c.PreviousSecrets() {
 		if len(s) < MinSecretBytes {
 			errs = append(errs, fmt.Errorf("config: HERALD_SECRET_PREVIOUS: key %d of the list is %d bytes, need at least %d: every previous key was once a HERALD_SECRET", i+1, len(s), MinSecretBytes))
 		}
 	}
 	errs = append(errs, checkToken("HERALD_API_TOKEN", c.APIToken), checkToken("HERALD_BOUNCE_TOKEN", c.BounceToken))
-	if c.BounceSecret != "" && len(c.BounceSecret) < MinSecretBytes {
-		errs = append(errs, fmt.Errorf("config: HERALD_BOUNCE_SECRET is %d bytes, need at least %d: e.g. 'openssl rand -hex 32'", len(c.BounceSecret), MinSecretBytes))
-	}
-	if c.SlackSigningSecret != "" && len(c.SlackSigningSecret) < MinSecretBytes {
-		errs = append(errs, fmt.Errorf("config: HERALD_SLACK_SIGNING_SECRET is %d bytes, need at least %d: copy the app's Signing Secret from api.slack.com/apps (Basic Information)", len(c.SlackSigningSecret), MinSecretBytes))
-	}
+	errs = append(errs, checkSecret("HERALD_BOUNCE_SECRET", c.BounceSecret, "e.g. 'openssl rand -hex 32'"),
+		checkSecret("HERALD_SLACK_SIGNING_SECRET", c.SlackSigningSecret, "copy the app's Signing Secret from api.slack.com/apps (Basic Information)"))
 	if c.BounceToken != "" && c.BounceToken == c.APIToken {
 		errs = append(errs, errors.New("config: HERALD_BOUNCE_TOKEN equals HERALD_API_TOKEN: the bounce webhook's token must be its own"))
 	}
@@ -403,6 +397,15 @@ func (c *Config) PreviousSecrets() [][]byte {
 		}
 	}
 	return keys
+}
+
+// checkSecret refuses an HMAC key (when set) under MinSecretBytes; hint
+// says how to make or find a good one.
+func checkSecret(env, secret, hint string) error {
+	if secret != "" && len(secret) < MinSecretBytes {
+		return fmt.Errorf("config: %s is %d bytes, need at least %d: %s", env, len(secret), MinSecretBytes, hint)
+	}
+	return nil
 }
 
 // checkToken refuses a bearer token (when set) under MinAPITokenChars.
