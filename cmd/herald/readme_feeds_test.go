@@ -3,7 +3,6 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -24,7 +23,7 @@ func TestReadmeFeeds(t *testing.T) {
 	news, wire := srv.URL+"/rss.xml", srv.URL+"/atom"
 	local := strings.NewReplacer("https://news.example.com/rss.xml", news, "https://wire.example.com/atom", wire,
 		feeds.IDFor("https://news.example.com/rss.xml"), feeds.IDFor(news))
-	lines := sectionLines(t, "## Feeds")
+	lines := readmeLines(t, "Feeds")
 	if len(lines) < 5 {
 		t.Fatalf("README Feeds lines: %q", lines)
 	}
@@ -37,29 +36,4 @@ func TestReadmeFeeds(t *testing.T) {
 	if !strings.Contains(r.lastOut, "removed feed "+feeds.IDFor(news)) {
 		t.Errorf("remove: %s", r.lastOut)
 	}
-}
-
-// sectionLines are the command lines of the fenced sh blocks under the
-// README heading given.
-func sectionLines(t *testing.T, heading string) []string {
-	t.Helper()
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(readme), "\n"+heading+"\n")
-	if !ok {
-		t.Fatalf("README has no %q", heading)
-	}
-	rest, _, _ = strings.Cut(rest, "\n## ")
-	var lines []string
-	for _, block := range strings.Split(rest, "```sh\n")[1:] {
-		body, _, _ := strings.Cut(block, "```")
-		for _, l := range strings.Split(body, "\n") {
-			if strings.TrimSpace(l) != "" {
-				lines = append(lines, l)
-			}
-		}
-	}
-	return lines
 }
