@@ -21,20 +21,10 @@ import (
 // unsubscribes, and one signed by a key serve never had does not.
 func TestServeAcceptsPreviousSecret(t *testing.T) {
 	const previous = "the-secret-before-rotation-0123456789ab"
-	rdb, prefix := redistest.Client(t)
 	cfg := app.DefaultConfig()
-	cfg.RedisPrefix, cfg.Secret, cfg.SecretPrevious = prefix, testSecret, "another-old-secret-0123456789abcdef01,"+previous
+	cfg.Secret, cfg.SecretPrevious = testSecret, "another-old-secret-0123456789abcdef01,"+previous
+	a, srv := servePages(t, cfg)
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.Options{RDB: rdb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps, err := webDeps(a, &app.Channels{ByKind: map[subscribers.Kind]digest.Channel{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(deps))
-	t.Cleanup(srv.Close)
 	sub := &subscribers.Subscriber{Email: "ann@example.com"}
 	if err := a.Subs.Add(ctx, sub); err != nil {
 		t.Fatal(err)
@@ -57,4 +47,23 @@ func TestServeAcceptsPreviousSecret(t *testing.T) {
 	if got, err := a.Subs.Get(ctx, sub.ID); err != nil || got.Status != subscribers.StatusUnsubscribed {
 		t.Errorf("after the previous key's one-click: %+v, %v", got, err)
 	}
+}
+
+// servePages starts serve's HTTP handler for cfg (on this test's Redis
+// and prefix) in an httptest server, and returns the app behind it.
+func servePages(t *testing.T, cfg app.Config) (*app.App, *httptest.Server) {
+	t.Helper()
+	rdb, prefix := redistest.Client(t)
+	cfg.RedisPrefix = prefix
+	a, err := app.New(context.Background(), cfg, app.Options{RDB: rdb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, err := webDeps(a, &app.Channels{ByKind: map[subscribers.Kind]digest.Channel{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(deps))
+	t.Cleanup(srv.Close)
+	return a, srv
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,11 +15,8 @@ import (
 	"time"
 
 	"herald/app"
-	"herald/digest"
-	"herald/internal/redistest"
 	"herald/stories"
 	"herald/subscribers"
-	"herald/web"
 )
 
 // TestServeSlackApp: serve takes HERALD_SLACK_SIGNING_SECRET from the
@@ -28,20 +24,10 @@ import (
 // channel's team.
 func TestServeSlackApp(t *testing.T) {
 	const signing = "8f742231b10e8888abcd99yyyzzz85a5"
-	rdb, prefix := redistest.Client(t)
 	cfg := app.DefaultConfig()
-	cfg.RedisPrefix, cfg.Secret, cfg.SlackSigningSecret = prefix, testSecret, signing
+	cfg.Secret, cfg.SlackSigningSecret = testSecret, signing
+	a, srv := servePages(t, cfg)
 	ctx := context.Background()
-	a, err := app.New(ctx, cfg, app.Options{RDB: rdb})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps, err := webDeps(a, &app.Channels{ByKind: map[subscribers.Kind]digest.Channel{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.New(deps))
-	t.Cleanup(srv.Close)
 	team := &subscribers.Subscriber{Kind: subscribers.KindSlack, SlackChannel: "C0ASIADESK", Topics: []string{"japan"}}
 	if err := a.Subs.Add(ctx, team); err != nil {
 		t.Fatal(err)
