@@ -105,6 +105,7 @@ var parts = [nParts]struct {
 // caches.
 type fragments struct {
 	html, text entry          // clones printing markers for the parts
+	subject    entry          // the subject, compiled (nil prog: not)
 	plain      [nParts]*entry // each part's own template; nil when its set has none
 
 	mu    sync.RWMutex

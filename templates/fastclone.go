@@ -15,11 +15,7 @@ func (f *fragments) cloneHTML(h *htmltemplate.Template) (skel, render *htmltempl
 		if out[i], err = h.Clone(); err != nil {
 			return nil, nil, fmt.Errorf("templates: clone HTML: %w", err)
 		}
-		funcs := htmltemplate.FuncMap{}
-		for p := range nMarks {
-			funcs[partFunc(p)] = func(v *StoryView) htmltemplate.HTML { return htmltemplate.HTML(f.mark(p, v)) }
-		}
-		out[i].Funcs(funcs)
+		out[i].Funcs(f.markFuncs(true))
 		for p, spec := range parts {
 			if spec.html && f.plain[p] != nil {
 				if _, err = out[i].New(spec.name).Parse("{{" + partFunc(partID(p)) + " .}}"); err != nil {
@@ -38,11 +34,7 @@ func (f *fragments) cloneText(t *texttemplate.Template) (skel, render *texttempl
 		if out[i], err = t.Clone(); err != nil {
 			return nil, nil, fmt.Errorf("templates: clone text: %w", err)
 		}
-		funcs := texttemplate.FuncMap{}
-		for p := range nMarks {
-			funcs[partFunc(p)] = func(v *StoryView) string { return f.mark(p, v) }
-		}
-		out[i].Funcs(funcs)
+		out[i].Funcs(f.markFuncs(false))
 		for p, spec := range parts {
 			if !spec.html && f.plain[p] != nil {
 				if _, err = out[i].New(spec.name).Parse("{{" + partFunc(partID(p)) + " .}}"); err != nil {

@@ -47,7 +47,6 @@ func (f *fragments) printRange(n int, stories []StoryView) string {
 // flattenHTML flattens the ranges of every template of the HTML render
 // clone (before it first runs, so before html/template escapes it).
 func (f *fragments) flattenHTML(hc *htmltemplate.Template) error {
-	hc.Funcs(htmltemplate.FuncMap{storiesFunc: f.storiesHTML})
 	for _, t := range hc.Templates() {
 		if tree, ok := f.flatten(t.Tree, true); ok {
 			if _, err := hc.AddParseTree(t.Name(), tree); err != nil {
@@ -60,7 +59,6 @@ func (f *fragments) flattenHTML(hc *htmltemplate.Template) error {
 
 // flattenText is flattenHTML for the text render clone.
 func (f *fragments) flattenText(tc *texttemplate.Template) error {
-	tc.Funcs(texttemplate.FuncMap{storiesFunc: f.storiesText})
 	for _, t := range tc.Templates() {
 		if tree, ok := f.flatten(t.Tree, false); ok {
 			if _, err := tc.AddParseTree(t.Name(), tree); err != nil {

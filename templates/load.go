@@ -69,6 +69,11 @@ func Load(overrideDir string, opts Options) (*Set, error) {
 			return nil, err
 		}
 	}
+	if s.frags != nil {
+		if err := s.compile(); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

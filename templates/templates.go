@@ -134,6 +134,7 @@ type entry struct {
 	// size is the largest output so far (nil: not tracked), so that the
 	// next output's buffer is allocated once rather than grown.
 	size *atomic.Int64
+	prog *program // the entry compiled (compile.go); nil: set runs it
 }
 
 func (e entry) execute(data any) ([]byte, error) {
@@ -149,7 +150,9 @@ func (e entry) executeTo(b *bytes.Buffer, data any) error {
 	if e.size != nil {
 		b.Grow(int(e.size.Load()))
 	}
-	if err := e.set.ExecuteTemplate(b, e.name, data); err != nil {
+	if e.prog != nil {
+		b.Write(e.prog.execute(b.AvailableBuffer(), data))
+	} else if err := e.set.ExecuteTemplate(b, e.name, data); err != nil {
 		return fmt.Errorf("templates: execute %s: %w", e.name, err)
 	}
 	if e.size != nil && int64(b.Len()) > e.size.Load() {
@@ -239,7 +242,11 @@ func (s *Set) emailLayouts() []layout {
 
 // finish adds the subject and the text part to the HTML.
 func (s *Set) finish(v *View, html []byte, f *fragments) (*digest.Rendered, error) {
-	subject, err := s.subject.execute(v)
+	subj := s.subject
+	if f != nil && f.subject.prog != nil {
+		subj = f.subject
+	}
+	subject, err := subj.execute(v)
 	if err != nil {
 		return nil, err
 	}
