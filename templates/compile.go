@@ -71,7 +71,11 @@ func (p *program) execute(out []byte, data any) []byte {
 type compiler struct {
 	tree  func(name string) *parse.Tree // a template of the set by name
 	funcs map[string]any
-	done  map[callKey]*code // compiled templates, by name and dot type
+	// appenders are functions printed in place: an action calling one
+	// (then, in HTML, only the escaper that leaves template.HTML as it
+	// is) appends what it gives to the output (see appendAction).
+	appenders map[string]any
+	done      map[callKey]*code // compiled templates, by name and dot type
 	root  reflect.Type      // the type of "$" in the template being compiled
 }
 
@@ -81,8 +85,8 @@ type callKey struct {
 }
 
 // compileSet compiles template name of a set for data of type t.
-func compileSet(tree func(string) *parse.Tree, funcs map[string]any, name string, t reflect.Type) (*program, error) {
-	c := &compiler{tree: tree, funcs: funcs, done: map[callKey]*code{}}
+func compileSet(tree func(string) *parse.Tree, funcs, appenders map[string]any, name string, t reflect.Type) (*program, error) {
+	c := &compiler{tree: tree, funcs: funcs, appenders: appenders, done: map[callKey]*code{}}
 	run, err := c.template(name, t)
 	if err != nil {
 		return nil, err
@@ -168,6 +172,9 @@ func (c *compiler) node(n parse.Node, t reflect.Type) (code, error) {
 func (c *compiler) action(n *parse.ActionNode, t reflect.Type) (code, error) {
 	if len(n.Pipe.Decl) > 0 {
 		return nil, decline("variable in %s", n)
+	}
+	if k, ok, err := c.appendAction(n.Pipe, t); ok || err != nil {
+		return k, err
 	}
 	e, err := c.pipe(n.Pipe, t)
 	if err != nil {

@@ -166,13 +166,33 @@ func processURL(s string, norm bool) string {
 }
 
 func urlKeeps(s string, i int, norm bool) bool {
-	switch c := s[i]; c {
+	c := s[i]
+	if c == '%' {
+		return norm && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2])
+	}
+	if norm {
+		return urlNormKeeps[c]
+	}
+	return urlEscKeeps[c]
+}
+
+// urlNormKeeps and urlEscKeeps are the bytes other than '%' that
+// normalizing and escaping leave as they are.
+var urlNormKeeps, urlEscKeeps = urlKeepTable(true), urlKeepTable(false)
+
+func urlKeepTable(norm bool) (t [256]bool) {
+	for c := range 256 {
+		t[c] = urlByteKeeps(byte(c), norm)
+	}
+	return t
+}
+
+func urlByteKeeps(c byte, norm bool) bool {
+	switch c {
 	case '!', '#', '$', '&', '*', '+', ',', '/', ':', ';', '=', '?', '@', '[', ']':
 		return norm
 	case '-', '.', '_', '~':
 		return true
-	case '%':
-		return norm && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2])
 	default:
 		return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 	}

@@ -4,6 +4,7 @@ import (
 	htmltemplate "html/template"
 	"reflect"
 	"strconv"
+	"text/template/parse"
 )
 
 // function compiles a call of a builtin, of an escaper html/template
@@ -213,4 +214,39 @@ func addr(v reflect.Value) reflect.Value {
 	p := reflect.New(v.Type())
 	p.Elem().Set(v)
 	return p
+}
+
+// appendAction compiles an action calling one of the appenders: with a
+// story, func(dst []byte, v *StoryView) []byte; with a range of stories,
+// func(dst []byte, n int, s []StoryView) []byte. ok is false when the
+// action is not one.
+func (c *compiler) appendAction(p *parse.PipeNode, t reflect.Type) (k code, ok bool, err error) {
+	id, isID := p.Cmds[0].Args[0].(*parse.IdentifierNode)
+	if !isID || c.appenders[id.Ident] == nil || len(p.Cmds) > 2 || len(p.Cmds) == 2 && !onlyIdent(p.Cmds[1], "_html_template_htmlescaper") {
+		return nil, false, nil
+	}
+	a, err := c.operands(p.Cmds[0].Args[1:], t)
+	if err != nil {
+		return nil, true, err
+	}
+	storyType := reflect.TypeFor[StoryView]()
+	switch fn := c.appenders[id.Ident].(type) {
+	case func([]byte, *StoryView) []byte:
+		if len(a) == 1 && a[0].t == storyType {
+			return func(r *runner, d reflect.Value) { r.out = fn(r.out, ptrArg[StoryView](a[0].eval(r, d).rv)) }, true, nil
+		}
+	case func([]byte, int, []StoryView) []byte:
+		if len(a) == 2 && a[0].t == intType && a[1].t == reflect.SliceOf(storyType) {
+			return func(r *runner, d reflect.Value) {
+				r.out = fn(r.out, int(a[0].eval(r, d).n), arg[[]StoryView](a[1].eval(r, d).rv))
+			}, true, nil
+		}
+	}
+	return nil, true, decline("call of %s", id.Ident)
+}
+
+// onlyIdent reports a command that is the function name alone.
+func onlyIdent(cmd *parse.CommandNode, name string) bool {
+	id, ok := cmd.Args[0].(*parse.IdentifierNode)
+	return ok && len(cmd.Args) == 1 && id.Ident == name
 }

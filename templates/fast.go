@@ -231,6 +231,14 @@ func (f *fragments) mark(p partID, v *StoryView) string {
 	return v.parts[p]
 }
 
+// appendMark appends what mark p of v stands for.
+func (f *fragments) appendMark(dst []byte, p partID, v *StoryView) []byte {
+	if p >= nParts {
+		return f.appendStory(dst, p, v)
+	}
+	return append(dst, v.parts[p]...)
+}
+
 // appendStory appends the whole story v by its skeleton (mark markStoryHTML
 // or markStoryText).
 func (f *fragments) appendStory(b []byte, mark partID, v *StoryView) []byte {

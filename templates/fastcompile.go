@@ -12,7 +12,10 @@ import (
 // compile compiles the fast way's entries and the subject (compile.go),
 // once the fast way has run (so html/template has escaped its trees), and
 // keeps them only when Load's verification gives the same bytes with
-// them; what the compiler declines runs as before.
+// them; what the compiler declines runs as before. Compiled, the parts'
+// and flattened ranges' functions append the parts themselves where the
+// clones print markers (appenders), so nothing is left to expand; a
+// clone calling them anywhere else is declined.
 func (s *Set) compile() error {
 	f := s.frags
 	viewType := reflect.TypeFor[*View]()
@@ -21,13 +24,13 @@ func (s *Set) compile() error {
 	subj := s.subject.set.(*texttemplate.Template)
 	var progs [3]*program
 	var err error
-	if progs[0], err = compileSet(htmlTrees(h), f.markFuncs(true), f.html.name, viewType); err != nil {
+	if progs[0], err = compileSet(htmlTrees(h), funcs, f.appenders(), f.html.name, viewType); err != nil {
 		return declined(err)
 	}
-	if progs[1], err = compileSet(textTrees(t), f.markFuncs(false), f.text.name, viewType); err != nil {
+	if progs[1], err = compileSet(textTrees(t), funcs, f.appenders(), f.text.name, viewType); err != nil {
 		return declined(err)
 	}
-	if progs[2], err = compileSet(textTrees(subj), funcs, s.subject.name, viewType); err != nil {
+	if progs[2], err = compileSet(textTrees(subj), funcs, nil, s.subject.name, viewType); err != nil {
 		return declined(err)
 	}
 	f.html.prog, f.text.prog = progs[0], progs[1]
@@ -82,6 +85,15 @@ func (f *fragments) markFuncs(html bool) map[string]any {
 	m[storiesFunc] = f.storiesText
 	if html {
 		m[storiesFunc] = f.storiesHTML
+	}
+	return m
+}
+
+// appenders print in place what the markers of markFuncs stand for.
+func (f *fragments) appenders() map[string]any {
+	m := map[string]any{storiesFunc: f.appendRange}
+	for p := range nMarks {
+		m[partFunc(p)] = func(dst []byte, v *StoryView) []byte { return f.appendMark(dst, p, v) }
 	}
 	return m
 }

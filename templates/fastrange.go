@@ -30,6 +30,20 @@ func (f *fragments) storiesHTML(n int, stories []StoryView) htmltemplate.HTML {
 
 func (f *fragments) storiesText(n int, stories []StoryView) string { return f.printRange(n, stories) }
 
+// appendRange appends flattened range n for stories, its parts in place.
+func (f *fragments) appendRange(dst []byte, n int, stories []StoryView) []byte {
+	for i := range stories {
+		for _, seg := range f.ranges[n] {
+			if seg.part < 0 {
+				dst = append(dst, seg.text...)
+			} else {
+				dst = f.appendMark(dst, seg.part, &stories[i])
+			}
+		}
+	}
+	return dst
+}
+
 func (f *fragments) printRange(n int, stories []StoryView) string {
 	var b strings.Builder
 	for i := range stories {

@@ -138,6 +138,9 @@ type entry struct {
 }
 
 func (e entry) execute(data any) ([]byte, error) {
+	if e.prog != nil {
+		return e.run(data), nil
+	}
 	var b bytes.Buffer
 	if err := e.executeTo(&b, data); err != nil {
 		return nil, err
@@ -150,15 +153,27 @@ func (e entry) executeTo(b *bytes.Buffer, data any) error {
 	if e.size != nil {
 		b.Grow(int(e.size.Load()))
 	}
-	if e.prog != nil {
-		b.Write(e.prog.execute(b.AvailableBuffer(), data))
-	} else if err := e.set.ExecuteTemplate(b, e.name, data); err != nil {
+	if err := e.set.ExecuteTemplate(b, e.name, data); err != nil {
 		return fmt.Errorf("templates: execute %s: %w", e.name, err)
 	}
 	if e.size != nil && int64(b.Len()) > e.size.Load() {
 		e.size.Store(int64(b.Len()))
 	}
 	return nil
+}
+
+// run is what the compiled entry prints, in a buffer of the largest size
+// so far.
+func (e entry) run(data any) []byte {
+	var size int64
+	if e.size != nil {
+		size = e.size.Load()
+	}
+	out := e.prog.execute(make([]byte, 0, size), data)
+	if e.size != nil && int64(len(out)) > size {
+		e.size.Store(int64(len(out)))
+	}
+	return out
 }
 
 // frames holds the buffers the fast way runs the entry templates into;
@@ -168,6 +183,9 @@ var frames = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // executeExpand runs the fast entry e and returns its output with the
 // story parts in place (text: the text email's parts).
 func (f *fragments) executeExpand(e entry, v *View, text bool) ([]byte, error) {
+	if e.prog != nil {
+		return e.run(v), nil // the parts printed in place (fastcompile.go)
+	}
 	b := frames.Get().(*bytes.Buffer)
 	defer frames.Put(b)
 	b.Reset()
