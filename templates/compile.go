@@ -76,7 +76,7 @@ type compiler struct {
 	// is) appends what it gives to the output (see appendAction).
 	appenders map[string]any
 	done      map[callKey]*code // compiled templates, by name and dot type
-	root  reflect.Type      // the type of "$" in the template being compiled
+	root      reflect.Type      // the type of "$" in the template being compiled
 }
 
 type callKey struct {
