@@ -239,7 +239,9 @@ func (c *compiler) branch(n *parse.BranchNode, t reflect.Type, with bool) (code,
 	}
 	inner := t
 	if with {
-		inner = e.t
+		if inner = e.t; inner == mixedType {
+			return nil, decline("with of and/or of several types")
+		}
 	}
 	yes, err := c.list(n.List, inner)
 	if err != nil {
@@ -293,6 +295,9 @@ func truthOf(t reflect.Type) (func(val) bool, error) {
 	case reflect.Slice, reflect.Array, reflect.Map:
 		return func(v val) bool { return v.rv.Len() > 0 }, nil
 	case reflect.Struct:
+		if t == mixedType {
+			return func(v val) bool { return v.b }, nil
+		}
 		return func(val) bool { return true }, nil
 	case reflect.Pointer:
 		return func(v val) bool { return !v.rv.IsNil() }, nil

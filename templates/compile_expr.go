@@ -117,13 +117,21 @@ func data(v reflect.Value) val {
 }
 
 // fields follows a chain of field names from e. Pointers on the way must
-// be the data passed in (never nil); a method of the same name, which
-// text/template would call, declines.
+// be the data passed in (never nil). A name may be a method of the value,
+// without arguments, which text/template calls (before a field of the
+// same name); a method of the pointer only declines.
 func fields(e expr, names []string) (expr, error) {
 	for _, name := range names {
 		t := e.t
 		if t.Kind() == reflect.Pointer {
 			t = t.Elem()
+		}
+		if m, ok := t.MethodByName(name); ok && t.Kind() != reflect.Interface {
+			var err error
+			if e, err = method(e, m); err != nil {
+				return expr{}, err
+			}
+			continue
 		}
 		if t.Kind() != reflect.Struct {
 			return expr{}, decline("field %s of %s", name, e.t)
@@ -149,4 +157,26 @@ func field(e expr, f reflect.StructField) expr {
 		}
 		return data(v.Field(i))
 	}}
+}
+
+// method calls m, a method of e's value without arguments giving one
+// value: a string method of StoryView directly, any other through reflect.
+func method(e expr, m reflect.Method) (expr, error) {
+	if m.Type.NumIn() != 1 || m.Type.NumOut() != 1 {
+		return expr{}, decline("method %s", m.Name)
+	}
+	ptr := e.t.Kind() == reflect.Pointer
+	recv := func(r *runner, dot reflect.Value) reflect.Value {
+		if v := e.eval(r, dot).rv; !ptr {
+			return v
+		} else {
+			return v.Elem()
+		}
+	}
+	if fn, ok := m.Func.Interface().(func(StoryView) string); ok {
+		return str(func(r *runner, dot reflect.Value) string { return fn(arg[StoryView](recv(r, dot))) }), nil
+	}
+	return expr{t: m.Type.Out(0), eval: func(r *runner, dot reflect.Value) val {
+		return data(m.Func.Call([]reflect.Value{recv(r, dot)})[0])
+	}}, nil
 }

@@ -30,30 +30,37 @@ func (c *compiler) function(name string, args []expr) (expr, error) {
 
 // logic is "and" (the first false argument, else the last) or "or" (the
 // first true one, else the last), each argument evaluated only if needed.
-// The arguments must be of one type, so that the result's is known.
+// Of arguments of several types, only the truth is taken (mixedType).
 func logic(and bool, args []expr) (expr, error) {
 	if len(args) == 0 {
 		return expr{}, decline("and/or without arguments")
 	}
-	for _, a := range args[1:] {
-		if a.t != args[0].t {
-			return expr{}, decline("and/or of %s and %s", args[0].t, a.t)
+	truths := make([]func(val) bool, len(args))
+	t := args[0].t
+	for i, a := range args {
+		var err error
+		if truths[i], err = truthOf(a.t); err != nil {
+			return expr{}, err
+		}
+		if a.t != t {
+			t = mixedType
 		}
 	}
-	truth, err := truthOf(args[0].t)
-	if err != nil {
-		return expr{}, err
-	}
-	return expr{t: args[0].t, eval: func(r *runner, dot reflect.Value) val {
+	return expr{t: t, eval: func(r *runner, dot reflect.Value) val {
 		var v val
-		for _, a := range args {
-			if v = a.eval(r, dot); truth(v) != and {
+		for i, a := range args {
+			if v = a.eval(r, dot); truths[i](v) != and || i == len(args)-1 {
+				v.b = truths[i](v)
 				break
 			}
 		}
 		return v
 	}}, nil
 }
+
+// mixedType is the type of an "and" or "or" of arguments of several
+// types: its val holds the truth alone (in b), for if and not only.
+var mixedType = reflect.TypeFor[struct{ mixed bool }]()
 
 func not(args []expr) (expr, error) {
 	if len(args) != 1 {

@@ -20,6 +20,11 @@ func TestCompiledForDefaults(t *testing.T) {
 	if f.html.prog == nil || f.text.prog == nil || f.subject.prog == nil {
 		t.Fatalf("default templates not compiled: html %v, text %v, subject %v", f.html.prog != nil, f.text.prog != nil, f.subject.prog != nil)
 	}
+	for p, e := range f.plain {
+		if e.prog == nil {
+			t.Errorf("part %s (html %v) not compiled", parts[p].name, parts[p].html)
+		}
+	}
 }
 
 // trickyText draws strings every escaper treats differently: markup,
@@ -54,6 +59,11 @@ func TestCompiledFrameMatchesEngine(t *testing.T) {
 		compiledMatches(t, f.html, v, func(b []byte) []byte { return f.expand(b, v, false) })
 		compiledMatches(t, f.text, v, func(b []byte) []byte { return f.expand(b, v, true) })
 		compiledMatches(t, f.subject, v, nil)
+		for _, sv := range v.Stories {
+			for _, e := range f.plain {
+				compiledMatches(t, *e, sv, nil)
+			}
+		}
 	}
 }
 
@@ -118,12 +128,12 @@ const contextTemplates = `{{define "item"}}{{.Name}}#{{.Rank}}{{end}}` +
 func TestCompiledContexts(t *testing.T) {
 	h := htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap(funcs)).Funcs(htmltemplate.FuncMap{"printf": strings.Repeat}).Parse(contextTemplates))
 	_ = h.ExecuteTemplate(new(bytes.Buffer), "main", &contextData{}) // escapes the trees
-	if _, err := compileSet(htmlTrees(h), funcs, nil, "main", reflect.TypeFor[*contextData]()); !errors.Is(err, errDecline) {
+	if _, err := compileSet(treesOf(h), funcs, nil, "main", reflect.TypeFor[*contextData]()); !errors.Is(err, errDecline) {
 		t.Fatalf("printf: got %v, want it declined", err)
 	}
 	h = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap(funcs)).Parse(strings.Replace(contextTemplates, `{{.S | printf "%s"}}`, "", 1)))
 	_ = h.ExecuteTemplate(new(bytes.Buffer), "main", &contextData{})
-	prog, err := compileSet(htmlTrees(h), funcs, nil, "main", reflect.TypeFor[*contextData]())
+	prog, err := compileSet(treesOf(h), funcs, nil, "main", reflect.TypeFor[*contextData]())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +162,7 @@ func TestCompileDeclines(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
-		if _, err := compileSet(textTrees(tt), funcs, nil, "main", reflect.TypeFor[*contextData]()); !errors.Is(err, errDecline) {
+		if _, err := compileSet(treesOf(tt), funcs, nil, "main", reflect.TypeFor[*contextData]()); !errors.Is(err, errDecline) {
 			t.Errorf("%s: got %v, want it declined", src, err)
 		}
 	}

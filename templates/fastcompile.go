@@ -9,63 +9,71 @@ import (
 	"text/template/parse"
 )
 
-// compile compiles the fast way's entries and the subject (compile.go),
-// once the fast way has run (so html/template has escaped its trees), and
-// keeps them only when Load's verification gives the same bytes with
-// them; what the compiler declines runs as before. Compiled, the parts'
-// and flattened ranges' functions append the parts themselves where the
-// clones print markers (appenders), so nothing is left to expand; a
-// clone calling them anywhere else is declined.
+// compile compiles the fast way's entries, the subject and the parts'
+// own templates (compile.go), each on its own, once the fast way has run
+// (so html/template has escaped its trees), and keeps them only when
+// Load's verification gives the same bytes with them; what the compiler
+// declines runs as before. Compiled, the parts' and flattened ranges'
+// functions append the parts themselves where the clones print markers
+// (appenders), so nothing is left to expand; a clone calling them
+// anywhere else is declined.
 func (s *Set) compile() error {
-	f := s.frags
-	viewType := reflect.TypeFor[*View]()
-	h := f.html.set.(*htmltemplate.Template)
-	t := f.text.set.(*texttemplate.Template)
-	subj := s.subject.set.(*texttemplate.Template)
-	var progs [3]*program
-	var err error
-	if progs[0], err = compileSet(htmlTrees(h), funcs, f.appenders(), f.html.name, viewType); err != nil {
-		return declined(err)
+	s.frags.subject = s.subject
+	var done []*entry
+	for _, j := range s.compileJobs() {
+		prog, err := compileSet(treesOf(j.e.set), funcs, j.appenders, j.e.name, j.t)
+		if errors.Is(err, errDecline) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		j.e.prog = prog
+		done = append(done, j.e)
 	}
-	if progs[1], err = compileSet(textTrees(t), funcs, f.appenders(), f.text.name, viewType); err != nil {
-		return declined(err)
-	}
-	if progs[2], err = compileSet(textTrees(subj), funcs, nil, s.subject.name, viewType); err != nil {
-		return declined(err)
-	}
-	f.html.prog, f.text.prog = progs[0], progs[1]
-	f.subject = s.subject
-	f.subject.prog = progs[2]
 	if err := s.verify(); errors.Is(err, errFastDiffers) {
-		f.html.prog, f.text.prog, f.subject.prog = nil, nil, nil
-		return nil
+		for _, e := range done {
+			e.prog = nil
+		}
 	} else if err != nil {
 		return err
 	}
 	return nil
 }
 
-// declined is nil for a set the compiler declines, the error otherwise.
-func declined(err error) error {
-	if errors.Is(err, errDecline) {
-		return nil
-	}
-	return err
+// compileJob is an entry to compile for data of type t.
+type compileJob struct {
+	e         *entry
+	appenders map[string]any
+	t         reflect.Type
 }
 
-func htmlTrees(h *htmltemplate.Template) func(string) *parse.Tree {
-	return func(name string) *parse.Tree {
-		if t := h.Lookup(name); t != nil {
-			return t.Tree
+// compileJobs are the fast way's entries, the subject and the parts'
+// own templates (which render the stories not kept).
+func (s *Set) compileJobs() []compileJob {
+	f := s.frags
+	view := reflect.TypeFor[*View]()
+	jobs := []compileJob{{&f.html, f.appenders(), view}, {&f.text, f.appenders(), view}, {&f.subject, nil, view}}
+	for _, e := range f.plain {
+		if e != nil {
+			jobs = append(jobs, compileJob{e, nil, reflect.TypeFor[StoryView]()})
 		}
-		return nil
 	}
+	return jobs
 }
 
-func textTrees(t *texttemplate.Template) func(string) *parse.Tree {
+// treesOf looks up the templates of an html/template or text/template
+// set by name.
+func treesOf(set executor) func(string) *parse.Tree {
 	return func(name string) *parse.Tree {
-		if t := t.Lookup(name); t != nil {
-			return t.Tree
+		switch set := set.(type) {
+		case *htmltemplate.Template:
+			if t := set.Lookup(name); t != nil {
+				return t.Tree
+			}
+		case *texttemplate.Template:
+			if t := set.Lookup(name); t != nil {
+				return t.Tree
+			}
 		}
 		return nil
 	}
