@@ -75,6 +75,7 @@ func BenchmarkRenderEmailNewStories(b *testing.B) {
 		b.StopTimer()
 		if i%len(ds) == 0 {
 			s.frags.cache, s.frags.bytes = make(map[fragKey]StoryView), 0
+			clear(s.frags.small)
 			clear(s.frags.seen)
 		}
 		d := ds[i%len(ds)]

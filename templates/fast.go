@@ -40,6 +40,10 @@ import (
 // story would pass it, stories chosen at random make room.
 const maxFragmentBytes = 32 << 20
 
+// maxSmall bounds the cache of parts keyed by rank, topics or time; when
+// full, an eighth of it, chosen at random, is dropped.
+const maxSmall = 1 << 16
+
 // maxSeen bounds seen; when full it is emptied.
 const maxSeen = 1 << 16
 
@@ -111,7 +115,8 @@ type fragments struct {
 	// second time, so that stories in one digest only do not push out
 	// those in many.
 	seen  map[fragKey]bool
-	ranks [nParts][]string // byRank parts by rank, "" until rendered
+	small map[smallKey]*[nParts]string // the parts of one kind (fastsmall.go)
+	ranks [nParts][]string             // byRank parts by rank, "" until rendered
 
 	markers [nMarks][]string // by part (or whole story) and story slot
 	// skel is, for the HTML and the text set, the output of "story" as
@@ -168,7 +173,7 @@ func newFragments(html, text entry) (*fragments, error) {
 		return nil, nil
 	}
 	f := &fragments{cache: make(map[fragKey]StoryView), seen: make(map[fragKey]bool),
-		markers: newMarkers()}
+		small: make(map[smallKey]*[nParts]string), markers: newMarkers()}
 	for p, spec := range parts {
 		switch {
 		case spec.html && h.Lookup(spec.name) != nil:
@@ -262,7 +267,7 @@ func (f *fragments) storyView(rank int, it digest.Item, full bool, l layout, loc
 		f.put(k, v)
 	}
 	v.personalize(rank, it, loc)
-	if err := f.smallParts(&v, rank); err != nil {
+	if err := f.smallParts(&v, k, rank); err != nil {
 		return v, err
 	}
 	return v, nil
@@ -282,7 +287,6 @@ func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, err
 		}
 		v.parts[p] = string(b)
 	}
-	v.kept = new(keptParts)
 	v.preheader = line(st.Summary, preheaderRunes)
 	v.prehead = line(v.Headline, preheadHeadRunes)
 	v.ahead = true
@@ -317,7 +321,7 @@ func (f *fragments) put(k fragKey, v StoryView) {
 
 // viewBytes is about the memory a cached story view holds.
 func viewBytes(v StoryView) int {
-	n := len(v.Headline) + len(v.URL) + len(v.preheader) + 256 + maxKeptBytes
+	n := len(v.Headline) + len(v.URL) + len(v.preheader) + 256
 	for _, p := range v.parts {
 		n += len(p)
 	}

@@ -1,54 +1,33 @@
 package templates
 
 import (
-	"slices"
-	"sync"
+	"strings"
 )
 
 // The parts that depend on more than the story, or on less, are kept apart
-// from the story's parts: with each kept story view, the parts that depend
-// on the matched topics (byTopics, byEntry) and those on the time shown
-// (byPublished), a few entries looked up by comparing what they depend on,
-// so a story costs two short scans for them; the parts that depend on the
-// rank alone in a table by rank.
+// from the story's view: one entry for all the parts of a kind (the
+// topics' HTML and text together, say), so a story costs one lookup a
+// kind, and the parts that depend on the rank alone in a table by rank.
 
-// maxKeptBytes bounds the parts kept with one story view (viewBytes counts
-// it); when a part would pass it, the story's list starts again.
-const maxKeptBytes = 4 << 10
-
-// keptParts are the small parts kept with one story view, shared by its
-// copies.
-type keptParts struct {
-	mu    sync.RWMutex
-	list  []keptPart
-	bytes int
+// smallKey is what the parts of one kind (byTopics, byPublished, byEntry)
+// depend on.
+type smallKey struct {
+	kind keyKind
+	k    fragKey // byEntry
+	s    string  // the topics' names (byTopics, byEntry) or the time shown (byPublished)
 }
 
-// keptPart is the parts of one kind of key: by topics when topics is not
-// nil (the names matched), else by published (the time shown).
-type keptPart struct {
-	topics    []string
-	published string
-	parts     *[nParts]string
-}
-
-func (k *keptPart) is(v *StoryView, byTopic bool) bool {
-	if byTopic {
-		return k.topics != nil && slices.Equal(k.topics, v.Topics)
-	}
-	return k.topics == nil && k.published == v.Published
-}
-
-// smallParts fills v's parts other than its byStory ones, from those kept
-// with it when they are there.
-func (f *fragments) smallParts(v *StoryView, rank int) error {
-	for _, byTopic := range [...]bool{true, false} {
-		ps, err := f.keptFor(v, byTopic)
+// smallParts fills v's parts other than its byStory ones, from the caches
+// when they hold them; k is v's story key.
+func (f *fragments) smallParts(v *StoryView, k fragKey, rank int) error {
+	topics := strings.Join(v.Topics, "\x00")
+	for _, sk := range [...]smallKey{{kind: byTopics, s: topics}, {kind: byPublished, s: v.Published}, {kind: byEntry, k: k, s: topics}} {
+		ps, err := f.kindParts(sk, v)
 		if err != nil {
 			return err
 		}
 		for p, spec := range parts {
-			if (spec.key == byTopics || spec.key == byEntry) == byTopic && spec.key != byStory && spec.key != byRank {
+			if spec.key == sk.kind {
 				v.parts[p] = ps[p]
 			}
 		}
@@ -64,61 +43,45 @@ func (f *fragments) smallParts(v *StoryView, rank int) error {
 	return nil
 }
 
-// keptFor is v's parts by topics (or by the time shown), rendered and kept
-// on a miss.
-func (f *fragments) keptFor(v *StoryView, byTopic bool) (*[nParts]string, error) {
-	kp := v.kept
-	kp.mu.RLock()
-	for i := range kp.list {
-		if kp.list[i].is(v, byTopic) {
-			ps := kp.list[i].parts
-			kp.mu.RUnlock()
-			return ps, nil
-		}
+// kindParts are the parts of kind k.kind for v, rendered and kept on a miss.
+func (f *fragments) kindParts(k smallKey, v *StoryView) (*[nParts]string, error) {
+	f.mu.RLock()
+	ps, ok := f.small[k]
+	f.mu.RUnlock()
+	if ok {
+		return ps, nil
 	}
-	kp.mu.RUnlock()
-	ps, size, err := f.renderSmall(v, byTopic)
-	if err != nil {
-		return nil, err
-	}
-	k := keptPart{published: v.Published, parts: ps}
-	if byTopic {
-		k.topics = append(make([]string, 0, len(v.Topics)), v.Topics...)
-	}
-	kp.keep(k, size)
-	return ps, nil
-}
-
-// renderSmall renders v's parts by topics (or by the time shown) and says
-// about how many bytes they hold.
-func (f *fragments) renderSmall(v *StoryView, byTopic bool) (*[nParts]string, int, error) {
-	ps, size := new([nParts]string), 64
+	ps = new([nParts]string)
 	cp := *v // a copy for the templates, so that v stays on its caller's stack
 	for p, spec := range parts {
-		if f.plain[p] == nil || (spec.key == byTopics || spec.key == byEntry) != byTopic || spec.key == byStory || spec.key == byRank {
+		if spec.key != k.kind || f.plain[p] == nil {
 			continue
 		}
 		b, err := f.plain[p].execute(cp)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		ps[p] = string(b)
-		size += len(b)
 	}
-	for _, t := range v.Topics {
-		size += len(t)
-	}
-	return ps, size, nil
+	f.keep(k, ps)
+	return ps, nil
 }
 
-func (kp *keptParts) keep(k keptPart, size int) {
-	kp.mu.Lock()
-	defer kp.mu.Unlock()
-	if kp.bytes+size > maxKeptBytes {
-		kp.list, kp.bytes = nil, 0
+// keep puts ps in the cache, dropping an eighth of it, chosen at random,
+// when it is full.
+func (f *fragments) keep(k smallKey, ps *[nParts]string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.small) >= maxSmall {
+		drop := maxSmall / 8
+		for old := range f.small { // map order is random
+			delete(f.small, old)
+			if drop--; drop == 0 {
+				break
+			}
+		}
 	}
-	kp.list = append(kp.list, k)
-	kp.bytes += size
+	f.small[k] = ps
 }
 
 // rankPart is part p, which depends on the rank only, for v at rank.

@@ -109,8 +109,7 @@ type StoryView struct {
 	preheader string
 	prehead   string // the headline as the preheader names it
 	ahead     bool
-	slot      int        // index in View.Stories
-	kept      *keptParts // its parts by topics and time (fastsmall.go)
+	slot      int // index in View.Stories
 }
 
 // AnalysisView is one part of "What's behind the headline".
