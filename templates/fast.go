@@ -281,11 +281,10 @@ func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, err
 		if f.plain[p] == nil || spec.key != byStory {
 			continue
 		}
-		b, err := f.plain[p].execute(v)
-		if err != nil {
+		var err error
+		if v.parts[p], err = f.plain[p].render(v); err != nil {
 			return v, err
 		}
-		v.parts[p] = string(b)
 	}
 	v.preheader = line(st.Summary, preheaderRunes)
 	v.prehead = line(v.Headline, preheadHeadRunes)

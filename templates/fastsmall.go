@@ -57,11 +57,10 @@ func (f *fragments) kindParts(k smallKey, v *StoryView) (*[nParts]string, error)
 		if spec.key != k.kind || f.plain[p] == nil {
 			continue
 		}
-		b, err := f.plain[p].execute(cp)
-		if err != nil {
+		var err error
+		if ps[p], err = f.plain[p].render(cp); err != nil {
 			return nil, err
 		}
-		ps[p] = string(b)
 	}
 	f.keep(k, ps)
 	return ps, nil
@@ -95,7 +94,7 @@ func (f *fragments) rankPart(p partID, rank int, v *StoryView) (string, error) {
 	if s != "" {
 		return s, nil
 	}
-	b, err := f.plain[p].execute(*v)
+	b, err := f.plain[p].render(*v)
 	if err != nil {
 		return "", err
 	}
@@ -105,9 +104,9 @@ func (f *fragments) rankPart(p partID, rank int, v *StoryView) (string, error) {
 		f.ranks[p] = make([]string, maxRankKept+1)
 	}
 	if rank < len(f.ranks[p]) {
-		f.ranks[p][rank] = string(b)
+		f.ranks[p][rank] = b
 	}
-	return string(b), nil
+	return b, nil
 }
 
 // maxRankKept is the highest rank whose parts are kept.

@@ -176,6 +176,20 @@ func (e entry) run(data any) []byte {
 	return out
 }
 
+// render is what the entry prints, as a string: the output of a part,
+// which is kept, so it is made in a pooled buffer and copied once.
+func (e entry) render(data any) (string, error) {
+	b := frames.Get().(*bytes.Buffer)
+	defer frames.Put(b)
+	b.Reset()
+	if e.prog != nil {
+		b.Write(e.prog.execute(b.AvailableBuffer(), data))
+	} else if err := e.executeTo(b, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
 // frames holds the buffers the fast way runs the entry templates into;
 // what they hold is copied out by fragments.expand, so they are reused.
 var frames = sync.Pool{New: func() any { return new(bytes.Buffer) }}

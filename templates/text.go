@@ -40,7 +40,22 @@ func clean(s string) string {
 // oneLine cleans s and folds every run of white space, line breaks
 // included, into one space.
 func oneLine(s string) string {
+	if isOneLine(s) {
+		return s
+	}
 	return strings.Join(strings.Fields(clean(s)), " ")
+}
+
+// isOneLine reports ASCII text that oneLine leaves as it is: printable,
+// single spaces between words, none at either end.
+func isOneLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c > '~' || c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' ') {
+			return false
+		}
+	}
+	return true
 }
 
 // cut shortens s to at most limit runes, at a word boundary when one is

@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -134,6 +135,22 @@ func TestNextFieldSplitsLikeFields(t *testing.T) {
 		}
 		if want := strings.Fields(s); !slices.Equal(got, want) {
 			t.Errorf("fields of %q = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// oneLine's fast path (isOneLine) gives what the full cleaning gives.
+func TestOneLineFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	bits := []string{"a", "B", " ", "  ", "\t", "\n", "\r\n", "\x00", "\x7f", "~", "é", "\u00a0", "\xff", "x y"}
+	for range 5000 {
+		var b strings.Builder
+		for range r.IntN(6) {
+			b.WriteString(bits[r.IntN(len(bits))])
+		}
+		s := b.String()
+		if got, want := oneLine(s), strings.Join(strings.Fields(clean(s)), " "); got != want {
+			t.Fatalf("oneLine(%q) = %q, want %q", s, got, want)
 		}
 	}
 }
