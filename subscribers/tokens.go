@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,8 +69,37 @@ var b64 = base64.RawURLEncoding.Strict() // one encoding per token: no malleable
 // sub and one action until expires: base64url(payload) "."
 // base64url(HMAC-SHA256).
 func SignToken(keys *keyring.Ring, sub *Subscriber, action string, expires time.Time) string {
-	payload, _ := json.Marshal(tokenPayload{Key: keys.ID(), Sub: sub.ID, Nonce: sub.Nonce, Action: action, Expires: expires.Unix()})
-	return seal(keys, tokenDomain, payload)
+	return seal(keys, tokenDomain, tokenPayload{Key: keys.ID(), Sub: sub.ID, Nonce: sub.Nonce, Action: action, Expires: expires.Unix()}.json())
+}
+
+// json is json.Marshal(p), written by hand when its strings need no
+// escaping (every link of every email signs several).
+func (p tokenPayload) json() []byte {
+	if !jsonPlain(p.Key) || !jsonPlain(p.Sub) || !jsonPlain(p.Nonce) || !jsonPlain(p.Action) {
+		b, _ := json.Marshal(p)
+		return b
+	}
+	b := make([]byte, 0, 40+len(p.Key)+len(p.Sub)+len(p.Nonce)+len(p.Action))
+	b = append(b, '{')
+	if p.Key != "" {
+		b = append(append(append(b, `"k":"`...), p.Key...), `",`...)
+	}
+	b = append(append(append(b, `"s":"`...), p.Sub...), `",`...)
+	if p.Nonce != "" {
+		b = append(append(append(b, `"n":"`...), p.Nonce...), `",`...)
+	}
+	b = append(append(append(b, `"a":"`...), p.Action...), `","e":`...)
+	return append(strconv.AppendInt(b, p.Expires, 10), '}')
+}
+
+// jsonPlain reports a string encoding/json writes as it is, quoted.
+func jsonPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // VerifyToken checks token's signature under the key it names (any key of
@@ -111,7 +141,13 @@ func (st *Store) GetByToken(ctx context.Context, ref TokenRef) (*Subscriber, err
 
 // seal is payload and its MAC in domain under keys' current key.
 func seal(keys *keyring.Ring, domain string, payload []byte) string {
-	return b64.EncodeToString(payload) + "." + b64.EncodeToString(keys.Sum(domain, payload))
+	sum := keys.Sum(domain, payload)
+	n := b64.EncodedLen(len(payload))
+	b := make([]byte, n+1+b64.EncodedLen(len(sum)))
+	b64.Encode(b, payload)
+	b[n] = '.'
+	b64.Encode(b[n+1:], sum)
+	return string(b)
 }
 
 // open checks token (payload "." MAC, both base64url) in domain under the

@@ -10,6 +10,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
+	"sync"
 )
 
 // idDomain separates the key-ID derivation from every MAC made with a key.
@@ -20,8 +22,22 @@ const idDomain = "herald-key-id-v1\n"
 type Ring struct{ keys []key }
 
 type key struct {
-	id     string
-	secret []byte
+	id   string
+	macs *sync.Pool // HMAC states keyed with the secret, so a MAC does not key one again
+}
+
+func newKey(secret []byte) key {
+	return key{id: ID(secret), macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, secret) }}}
+}
+
+// mac is the HMAC of domain and payload under k.
+func (k key) mac(domain string, payload []byte) []byte {
+	m := k.macs.Get().(hash.Hash)
+	defer k.macs.Put(m)
+	m.Reset()
+	m.Write([]byte(domain))
+	m.Write(payload)
+	return m.Sum(nil)
 }
 
 // New returns the ring whose current key is current; previous keys are
@@ -34,7 +50,7 @@ func New(current []byte, previous ...[]byte) *Ring {
 	}
 	for _, s := range append([][]byte{current}, previous...) {
 		if len(s) > 0 {
-			r.keys = append(r.keys, key{id: ID(s), secret: s})
+			r.keys = append(r.keys, newKey(s))
 		}
 	}
 	return r
@@ -64,11 +80,10 @@ func (r *Ring) Len() int {
 
 // Sum is the HMAC-SHA256 of domain and payload under the current key.
 func (r *Ring) Sum(domain string, payload []byte) []byte {
-	var secret []byte
-	if r.Len() > 0 {
-		secret = r.keys[0].secret
+	if r.Len() == 0 {
+		return mac(nil, domain, payload)
 	}
-	return mac(secret, domain, payload)
+	return r.keys[0].mac(domain, payload)
 }
 
 // Verify reports whether sum is the MAC of domain and payload under the key
@@ -78,7 +93,7 @@ func (r *Ring) Verify(id, domain string, payload, sum []byte) bool {
 	ok := false
 	for _, k := range r.all() {
 		if id == "" || id == k.id {
-			ok = hmac.Equal(sum, mac(k.secret, domain, payload)) || ok
+			ok = hmac.Equal(sum, k.mac(domain, payload)) || ok
 		}
 	}
 	return ok
