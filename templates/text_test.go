@@ -2,6 +2,7 @@ package templates
 
 import (
 	"math/rand/v2"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -151,6 +152,30 @@ func TestOneLineFastPath(t *testing.T) {
 		s := b.String()
 		if got, want := oneLine(s), strings.Join(strings.Fields(clean(s)), " "); got != want {
 			t.Fatalf("oneLine(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// safeURL's fast path (plainURL) gives what parsing gives.
+func TestSafeURLFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	bits := []string{"https://", "http://", "HTTPS://", "a", "Z", "0", "-", ".", "_", "~", "/", "?", "=", "&", ":", "@", "%", "#", " ", "é", "[", "]"}
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + r.IntN(8) {
+			b.WriteString(bits[r.IntN(len(bits))])
+		}
+		s := b.String()
+		if !plainURL(s) {
+			continue
+		}
+		u, err := url.Parse(s)
+		want := ""
+		if err == nil && u.Host != "" && u.User == nil && (u.Scheme == "http" || u.Scheme == "https") {
+			want = u.String()
+		}
+		if want != s {
+			t.Fatalf("plainURL(%q) but parsed it is %q", s, want)
 		}
 	}
 }
