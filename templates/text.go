@@ -172,7 +172,9 @@ func only(s, also string) bool {
 	return true
 }
 
-func isAlnum(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
 
 // wrap breaks one paragraph into lines of at most width runes, each
 // starting with indent. A word longer than a line (a URL) gets a line of its
