@@ -210,8 +210,8 @@ func newFragments(html, text entry) (*fragments, error) {
 	if err := f.flattenText(tc); err != nil {
 		return nil, err
 	}
-	f.html = entry{set: hc, name: html.name, size: new(atomic.Int64)}
-	f.text = entry{set: tc, name: text.name, size: new(atomic.Int64)}
+	f.html = entry{set: hc, name: html.name, size: new(atomic.Int64), bufs: new(sync.Pool)}
+	f.text = entry{set: tc, name: text.name, size: new(atomic.Int64), bufs: new(sync.Pool)}
 	return f, nil
 }
 

@@ -135,6 +135,8 @@ type entry struct {
 	// next output's buffer is allocated once rather than grown.
 	size *atomic.Int64
 	prog *program // the entry compiled (compile.go); nil: set runs it
+	// bufs holds output buffers given back by Recycle (*[]byte); nil: none.
+	bufs *sync.Pool
 }
 
 func (e entry) execute(data any) ([]byte, error) {
@@ -169,11 +171,41 @@ func (e entry) run(data any) []byte {
 	if e.size != nil {
 		size = e.size.Load()
 	}
-	out := e.prog.execute(make([]byte, 0, size), data)
+	out := e.prog.execute(e.buffer(int(size)), data)
 	if e.size != nil && int64(len(out)) > size {
 		e.size.Store(int64(len(out)))
 	}
 	return out
+}
+
+// buffer is an empty buffer of at least size bytes, from bufs when one
+// there is big enough.
+func (e entry) buffer(size int) []byte {
+	if e.bufs != nil {
+		if b, ok := e.bufs.Get().(*[]byte); ok && cap(*b) >= size {
+			return (*b)[:0]
+		}
+	}
+	return make([]byte, 0, size)
+}
+
+// recycle gives b back to bufs.
+func (e entry) recycle(b []byte) {
+	if e.bufs != nil && cap(b) > 0 {
+		e.bufs.Put(&b)
+	}
+}
+
+// Recycle takes back the buffers of an email RenderEmail gave, once
+// nothing reads them any more (see digest.Recycler): r must not be used
+// after.
+func (s *Set) Recycle(r *digest.Rendered) {
+	if s.frags == nil || r == nil {
+		return
+	}
+	s.frags.html.recycle(r.HTML)
+	s.frags.text.recycle(r.Text)
+	r.HTML, r.Text = nil, nil
 }
 
 // render is what the entry prints, as a string: the output of a part,
