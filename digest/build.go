@@ -48,9 +48,7 @@ func (c *catalog) build(ctx context.Context, subs []*subscribers.Subscriber) ([]
 	if err := c.load(ctx, slugs, start); err != nil {
 		return nil, err
 	}
-	if len(c.rank) != len(c.stories) { // stories came in
-		c.rerank()
-	}
+	c.index()
 	out := make([]*Digest, len(subs))
 	for i, sub := range subs {
 		out[i] = c.pick(sub, Window{Start: sub.Cursor, End: c.end})
@@ -83,14 +81,19 @@ func batchSpan(subs []*subscribers.Subscriber) ([]string, time.Time) {
 // then any followed slug the story is indexed under but no longer lists.
 // slugs are few: linear scans beat a map here.
 func matchedTopics(st *stories.Story, slugs []string) []stories.Topic {
-	out := make([]stories.Topic, 0, len(slugs))
+	return appendMatched(make([]stories.Topic, 0, len(slugs)), st, slugs)
+}
+
+// appendMatched appends st's labels for slugs (see matchedTopics) to dst.
+func appendMatched(dst []stories.Topic, st *stories.Story, slugs []string) []stories.Topic {
+	out, base := dst, len(dst)
 	for _, t := range st.Topics {
-		if hasSlug(slugs, t.Slug) && !hasTopic(out, t.Slug) {
+		if hasSlug(slugs, t.Slug) && !hasTopic(out[base:], t.Slug) {
 			out = append(out, t)
 		}
 	}
 	for _, s := range slugs {
-		if !hasTopic(out, s) {
+		if !hasTopic(out[base:], s) {
 			out = append(out, stories.Topic{Slug: s, Name: s})
 		}
 	}

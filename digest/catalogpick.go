@@ -1,0 +1,204 @@
+package digest
+
+import (
+	"math/bits"
+
+	"herald/stories"
+	"herald/subscribers"
+)
+
+// tally is a pick's count of matched followed topics, by place, as levels
+// of bitmaps: level k holds the places counted more than k times, so a
+// count is added to a whole word of places with a carry from level to
+// level. Counts stop at maxCount.
+type tally struct {
+	levels int
+	counts []uint64 // level k is counts[k*words : (k+1)*words]
+	clip   []uint64 // a topic's set less its entries outside the window
+	top    []int32
+	slugs  []string // matched slugs of the picked stories, in turn
+	cuts   []int    // where each picked story's slugs end in slugs
+}
+
+// maxCount is the most matched topics a pick tells apart.
+const maxCount = 255
+
+// pick builds sub's digest for window w from the catalog: the stories of
+// its followed topics ingested in w, deduplicated, ranked (higher priority
+// first, then more followed topics matched, then newest, then id) and
+// capped at its maximum.
+// w must lie within the catalog's span for sub's topics (see load), and
+// the catalog be indexed (see index).
+func (c *catalog) pick(sub *subscribers.Subscriber, w Window) *Digest {
+	lo, hi := w.Start.UnixMilli(), w.End.UnixMilli()
+	c.levels = 0
+	for _, slug := range sub.Topics {
+		if t := c.topics[slug]; t != nil {
+			c.count(t, lo, hi)
+		}
+	}
+	top, total := c.best(limitOf(sub))
+	d := &Digest{Subscriber: sub, Window: w, Slot: sub.NextDue, More: total - len(top)}
+	d.Items = c.items(top, sub.Topics, lo, hi)
+	return d
+}
+
+func limitOf(sub *subscribers.Subscriber) int {
+	if sub.MaxStories <= 0 {
+		return subscribers.DefaultMaxStories
+	}
+	return sub.MaxStories
+}
+
+// count adds one to the count of each story t has an entry for in
+// (lo, hi]: a word of places at a time from t's set when that is less
+// work than entry by entry.
+func (c *catalog) count(t *topicIndex, lo, hi int64) {
+	a, b := t.span(lo, hi)
+	in, out := b-a, len(t.entries)-(b-a)
+	switch {
+	case in == 0:
+	case t.set == nil || t.multi || c.words+out > in:
+		for _, e := range t.entries[a:b] {
+			p := c.place[e.story]
+			c.bump(int(p>>6), 1<<(p&63))
+		}
+	case out == 0:
+		c.addSet(t.set)
+	default:
+		c.addSet(c.clipped(t, a, b))
+	}
+}
+
+// clipped is t's set without the stories of its entries outside [a, b).
+func (c *catalog) clipped(t *topicIndex, a, b int) []uint64 {
+	c.clip = append(c.clip[:0], t.set...)
+	for _, e := range t.entries[:a] {
+		p := c.place[e.story]
+		c.clip[p>>6] &^= 1 << (p & 63)
+	}
+	for _, e := range t.entries[b:] {
+		p := c.place[e.story]
+		c.clip[p>>6] &^= 1 << (p & 63)
+	}
+	return c.clip
+}
+
+func (c *catalog) addSet(set []uint64) {
+	for w, x := range set {
+		if x != 0 {
+			c.bump(w, x)
+		}
+	}
+}
+
+// bump counts one more for the places of x in word w, carrying those
+// already counted k times from level k-1 to level k.
+func (c *catalog) bump(w int, x uint64) {
+	for k := range c.levels {
+		at := &c.counts[k*c.words+w]
+		x, *at = *at&x, *at|x
+		if x == 0 {
+			return
+		}
+	}
+	if c.levels < maxCount {
+		c.levels++
+		c.counts = grow(c.counts, c.levels*c.words)
+		level := c.counts[(c.levels-1)*c.words : c.levels*c.words]
+		clear(level)
+		level[w] = x
+	}
+}
+
+// grow returns s with length n at least, keeping its contents.
+func grow(s []uint64, n int) []uint64 {
+	if len(s) >= n {
+		return s
+	}
+	return append(s, make([]uint64, n-len(s))...)
+}
+
+// best returns the limit best stories of the tally, best first, and how
+// many stories it counted: priority by priority, the most matched first,
+// each count in place order.
+func (c *catalog) best(limit int) ([]int32, int) {
+	top := c.top[:0]
+	if c.levels == 0 {
+		return top, 0
+	}
+	total := 0
+	for _, x := range c.counts[:c.words] {
+		total += bits.OnesCount64(x)
+	}
+	for k := 0; k+1 < len(c.classes) && len(top) < limit; k++ {
+		for level := c.levels - 1; level >= 0 && len(top) < limit; level-- {
+			top = c.collect(top, level, int(c.classes[k]), int(c.classes[k+1]), limit)
+		}
+	}
+	c.top = top
+	return top, total
+}
+
+// collect appends, in place order up to limit in all, the stories of
+// places [from, to) counted exactly level+1 times.
+func (c *catalog) collect(top []int32, level, from, to, limit int) []int32 {
+	first, last := from>>6, (to-1)>>6
+	for w := first; w <= last && len(top) < limit; w++ {
+		x := c.exact(level, w)
+		if w == first {
+			x &= ^uint64(0) << (from & 63)
+		}
+		if w == last {
+			x &= ^uint64(0) >> (63 - (to-1)&63)
+		}
+		for ; x != 0 && len(top) < limit; x &= x - 1 {
+			top = append(top, c.order[w<<6+bits.TrailingZeros64(x)])
+		}
+	}
+	return top
+}
+
+// exact is word w of the places counted exactly level+1 times.
+func (c *catalog) exact(level, w int) uint64 {
+	x := c.counts[level*c.words+w]
+	if level+1 < c.levels {
+		x &^= c.counts[(level+1)*c.words+w]
+	}
+	return x
+}
+
+// items are the digest's items for the picked stories top, each labelled
+// with the followed topics it matched within (lo, hi]; their labels share
+// one allocation.
+func (c *catalog) items(top []int32, followed []string, lo, hi int64) []Item {
+	c.slugs, c.cuts = c.slugs[:0], c.cuts[:0]
+	for _, i := range top {
+		c.slugs = c.matched(c.slugs, i, followed, lo, hi)
+		c.cuts = append(c.cuts, len(c.slugs))
+	}
+	items := make([]Item, len(top))
+	labels := make([]stories.Topic, 0, len(c.slugs))
+	from := 0
+	for k, i := range top {
+		st, n := c.stories[i].story, len(labels)
+		labels = appendMatched(labels, st, c.slugs[from:c.cuts[k]])
+		items[k] = Item{Story: st, Matched: labels[n:len(labels):len(labels)]}
+		from = c.cuts[k]
+	}
+	return items
+}
+
+// matched appends the followed slugs (in follow order) under which story
+// i is indexed within (lo, hi].
+func (c *catalog) matched(out []string, i int32, followed []string, lo, hi int64) []string {
+	for _, slug := range followed {
+		for _, e := range c.stories[i].indexed {
+			if e.slug == slug && e.ingest > lo && e.ingest <= hi {
+				out = append(out, slug)
+				break
+			}
+		}
+	}
+	return out
+}
