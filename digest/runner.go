@@ -62,6 +62,7 @@ type Runner struct {
 	finOnce   sync.Once
 	fin       *finisher
 	storeDown atomic.Bool // a completion is being retried: start no sends
+	sched     schedules
 }
 
 // Stats counts what one dispatch did.
@@ -186,7 +187,7 @@ func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.
 		r.release(bg, sub, token, r.Now(), "lease nearly over before send")
 		return outcomeDeferred
 	}
-	next := NextDue(sub, now)
+	next := r.sched.nextDue(sub, now)
 	if len(d.Items) == 0 && !r.SendEmpty {
 		r.finisher().later(finishing{sub: sub, token: token, cursor: d.Window.End, next: next})
 		return outcomeEmpty
@@ -342,20 +343,6 @@ func (r *Runner) parallel(n int, fn func(i int)) {
 	}
 	close(idx)
 	wg.Wait()
-}
-
-// NextDue is the subscriber's next scheduled time after now, or zero for an
-// instant subscriber (it becomes due again when a matching story lands).
-func NextDue(sub *subscribers.Subscriber, now time.Time) time.Time {
-	sched, err := subscribers.ParseSchedule(sub.Schedule)
-	if err != nil || sched.Instant() {
-		return time.Time{}
-	}
-	loc, err := subscribers.LoadLocation(sub.TimeZone)
-	if err != nil {
-		return time.Time{}
-	}
-	return sched.Next(now, loc)
 }
 
 // MessageID names the message for one subscriber and window start. The
