@@ -204,8 +204,8 @@ func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.
 	err = r.send(bg, msg)
 	r.Stages.since(stageSend, t)
 	if err == nil { // accepted: the cursor moves, in the next batch of completions
-		rec := r.delivery(d, msg, outcomeSent, nil, now)
-		r.finisher().later(finishing{sub: sub, token: token, cursor: d.Window.End, next: next, rec: &rec})
+		r.finisher().later(finishing{sub: sub, token: token, cursor: d.Window.End, next: next,
+			rec: r.delivery(d, msg, outcomeSent, nil, now), record: true})
 		return outcomeSent
 	}
 	t = r.Stages.start()
