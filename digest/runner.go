@@ -350,9 +350,16 @@ func (r *Runner) parallel(n int, fn func(i int)) {
 // window (a retry, a resend after a crash) carries the same Message-ID, and
 // no two windows share one.
 func MessageID(subID string, start time.Time) string {
-	h := sha256.Sum256([]byte(subID + "|" + strconv.FormatInt(start.UnixMilli(), 10)))
-	return "herald." + hex.EncodeToString(h[:12])
+	var buf [96]byte
+	key := strconv.AppendInt(append(append(buf[:0], subID...), '|'), start.UnixMilli(), 10)
+	h := sha256.Sum256(key)
+	var id [len(messageIDPrefix) + 24]byte
+	copy(id[:], messageIDPrefix)
+	hex.Encode(id[len(messageIDPrefix):], h[:12])
+	return string(id[:])
 }
+
+const messageIDPrefix = "herald."
 
 func newToken() string {
 	b := make([]byte, 12)
