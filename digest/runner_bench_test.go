@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -110,7 +111,8 @@ func benchReaders(r *rand.Rand, n int, now time.Time) map[string]*subscribers.Su
 // BenchmarkRunOncePerReader is one dispatch run over 2,000 due readers
 // with the stores, renderer and channel in memory: claim, lease, the
 // catalog's read and picks, compose, send, the finisher's completions and
-// records. It reports the run's time and allocations a reader.
+// records. It reports the run's time, the process's CPU time (all
+// goroutines, the collector's too) and allocations a reader.
 func BenchmarkRunOncePerReader(b *testing.B) {
 	const n = 2000
 	r := rand.New(rand.NewPCG(7, 8))
@@ -122,6 +124,7 @@ func BenchmarkRunOncePerReader(b *testing.B) {
 		Now:      func() time.Time { return now }, Workers: 4}
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
 	for b.Loop() {
 		store.due = store.due[:0]
 		for id := range store.all {
@@ -131,7 +134,18 @@ func BenchmarkRunOncePerReader(b *testing.B) {
 			b.Fatalf("%+v %v", st, err)
 		}
 	}
+	cpu := cpuTime() - cpu0
 	runtime.ReadMemStats(&ms1)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/reader")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/reader")
 	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N*n), "allocs/reader")
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
