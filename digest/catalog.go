@@ -143,6 +143,7 @@ func (c *catalog) addEntries(slug string, entries []stories.Entry) {
 		t = &topicIndex{}
 		c.topics[slug] = t
 	}
+	t.entries = slices.Grow(t.entries, len(entries))
 	for _, e := range entries {
 		i, ok := c.byID[e.ID]
 		if !ok {

@@ -55,25 +55,40 @@ func (c *catalog) index() {
 	c.stale = c.stale[:0]
 }
 
-// rerank numbers the stories in ranking order among equals in matched
-// topics and notes where each priority begins.
+// rerank puts the stories that came in since the last rerank in ranking
+// order among equals in matched topics, numbers the places and notes
+// where each priority begins.
 func (c *catalog) rerank() {
-	order := make([]int32, len(c.stories))
-	for i := range order {
-		order[i] = int32(i)
+	fresh := make([]int32, 0, len(c.stories)-len(c.order))
+	for i := len(c.order); i < len(c.stories); i++ {
+		fresh = append(fresh, int32(i))
 	}
-	slices.SortFunc(order, c.compare)
-	c.order = order
-	c.place = slices.Grow(c.place[:0], len(order))[:len(order)]
+	slices.SortFunc(fresh, c.compare)
+	c.order = c.merge(c.order, fresh)
+	c.place = slices.Grow(c.place[:0], len(c.order))[:len(c.order)]
 	c.classes = c.classes[:0]
-	for p, i := range order {
+	for p, i := range c.order {
 		c.place[i] = int32(p)
-		if p == 0 || c.stories[i].prio != c.stories[order[p-1]].prio {
+		if p == 0 || c.stories[i].prio != c.stories[c.order[p-1]].prio {
 			c.classes = append(c.classes, int32(p))
 		}
 	}
-	c.classes = append(c.classes, int32(len(order)))
-	c.words = (len(order) + 63) / 64
+	c.classes = append(c.classes, int32(len(c.order)))
+	c.words = (len(c.order) + 63) / 64
+}
+
+// merge returns the stories of a and b, each in ranking order, in ranking
+// order.
+func (c *catalog) merge(a, b []int32) []int32 {
+	out := make([]int32, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if c.compare(a[0], b[0]) <= 0 {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 // compare orders stories a and b: higher priority first, then published
