@@ -56,8 +56,10 @@ type catStory struct {
 	indexed []topicEntry
 }
 
+// topicEntry is one of a story's index entries: its topic and ingest
+// time (unix ms).
 type topicEntry struct {
-	slug   string
+	topic  *topicIndex
 	ingest int64
 }
 
@@ -151,7 +153,7 @@ func (c *catalog) addEntries(slug string, entries []stories.Entry) {
 		}
 		ms := e.IngestedAt.UnixMilli()
 		t.entries = append(t.entries, entryRef{story: i, ingest: ms})
-		c.stories[i].indexed = append(c.stories[i].indexed, topicEntry{slug: slug, ingest: ms})
+		c.stories[i].indexed = append(c.stories[i].indexed, topicEntry{topic: t, ingest: ms})
 	}
 	c.touch(t)
 }

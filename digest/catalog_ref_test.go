@@ -70,12 +70,26 @@ func (rp *refPicker) pick(sub *subscribers.Subscriber, w Window) *Digest {
 	d := &Digest{Subscriber: sub, Window: w, Slot: sub.NextDue, More: len(touched) - len(top)}
 	for _, i := range top {
 		st := c.stories[i].story
-		d.Items = append(d.Items, Item{Story: st, Matched: matchedTopics(st, c.matched(nil, i, sub.Topics, lo, hi))})
+		d.Items = append(d.Items, Item{Story: st, Matched: matchedTopics(st, rp.matched(i, sub.Topics, lo, hi))})
 	}
 	for _, i := range touched {
 		rp.count[i] = 0
 	}
 	return d
+}
+
+// matched lists the followed slugs (in follow order) with an entry for
+// story i within (lo, hi].
+func (rp *refPicker) matched(i int32, followed []string, lo, hi int64) []string {
+	var out []string
+	for _, slug := range followed {
+		if t := rp.c.topics[slug]; t != nil && slices.ContainsFunc(t.entries, func(e entryRef) bool {
+			return e.story == i && e.ingest > lo && e.ingest <= hi
+		}) {
+			out = append(out, slug)
+		}
+	}
+	return out
 }
 
 func (rp *refPicker) best(touched []int32, limit int) []int32 {

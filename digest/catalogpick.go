@@ -12,12 +12,13 @@ import (
 // count is added to a whole word of places with a carry from level to
 // level. Counts stop at maxCount.
 type tally struct {
-	levels int
-	counts []uint64 // level k is counts[k*words : (k+1)*words]
-	clip   []uint64 // a topic's set less its entries outside the window
-	top    []int32
-	slugs  []string // matched slugs of the picked stories, in turn
-	cuts   []int    // where each picked story's slugs end in slugs
+	levels  int
+	counts  []uint64      // level k is counts[k*words : (k+1)*words]
+	clip    []uint64      // a topic's set less its entries outside the window
+	follows []*topicIndex // the reader's followed topics, nil for one not read
+	top     []int32
+	slugs   []string // matched slugs of the picked stories, in turn
+	cuts    []int    // where each picked story's slugs end in slugs
 }
 
 // maxCount is the most matched topics a pick tells apart.
@@ -31,9 +32,11 @@ const maxCount = 255
 // the catalog be indexed (see index).
 func (c *catalog) pick(sub *subscribers.Subscriber, w Window) *Digest {
 	lo, hi := w.Start.UnixMilli(), w.End.UnixMilli()
-	c.levels = 0
+	c.levels, c.follows = 0, c.follows[:0]
 	for _, slug := range sub.Topics {
-		if t := c.topics[slug]; t != nil {
+		t := c.topics[slug]
+		c.follows = append(c.follows, t)
+		if t != nil {
 			c.count(t, lo, hi)
 		}
 	}
@@ -190,12 +193,12 @@ func (c *catalog) items(top []int32, followed []string, lo, hi int64) []Item {
 }
 
 // matched appends the followed slugs (in follow order) under which story
-// i is indexed within (lo, hi].
+// i is indexed within (lo, hi]; c.follows holds their topics.
 func (c *catalog) matched(out []string, i int32, followed []string, lo, hi int64) []string {
-	for _, slug := range followed {
+	for k, t := range c.follows {
 		for _, e := range c.stories[i].indexed {
-			if e.slug == slug && e.ingest > lo && e.ingest <= hi {
-				out = append(out, slug)
+			if e.topic == t && e.ingest > lo && e.ingest <= hi {
+				out = append(out, followed[k])
 				break
 			}
 		}
