@@ -121,7 +121,7 @@ func (r *Runner) defaults() {
 // triage settles subscribers that must not get a digest now (not active, or
 // due later than the due set said) and returns the rest.
 func (r *Runner) triage(ctx context.Context, subs []*subscribers.Subscriber, token string, now time.Time, st *Stats) []*subscribers.Subscriber {
-	var ready []*subscribers.Subscriber
+	ready := make([]*subscribers.Subscriber, 0, len(subs))
 	for _, s := range subs {
 		switch {
 		case s.Status != subscribers.StatusActive:
@@ -168,10 +168,10 @@ func (st *Stats) add(o outcome) {
 }
 
 // deliver sends one digest and records the outcome. The cursor moves only
-// after the channel accepted the message.
-func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.Time) outcome {
+// after the channel accepted the message. bg is ctx without its
+// cancellation, for the writes that must happen even during shutdown.
+func (r *Runner) deliver(ctx, bg context.Context, d *Digest, token string, now time.Time) outcome {
 	sub := d.Subscriber
-	bg := context.WithoutCancel(ctx)
 	if ctx.Err() != nil {
 		r.release(bg, sub, token, now, "shutdown before send")
 		return outcomeDeferred
