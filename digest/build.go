@@ -81,23 +81,29 @@ func batchSpan(subs []*subscribers.Subscriber) ([]string, time.Time) {
 // then any followed slug the story is indexed under but no longer lists.
 // slugs are few: linear scans beat a map here.
 func matchedTopics(st *stories.Story, slugs []string) []stories.Topic {
-	return appendMatched(make([]stories.Topic, 0, len(slugs)), st, slugs)
-}
-
-// appendMatched appends st's labels for slugs (see matchedTopics) to dst.
-func appendMatched(dst []stories.Topic, st *stories.Story, slugs []string) []stories.Topic {
-	out, base := dst, len(dst)
+	out := make([]stories.Topic, 0, len(slugs))
 	for _, t := range st.Topics {
-		if hasSlug(slugs, t.Slug) && !hasTopic(out[base:], t.Slug) {
+		if hasSlug(slugs, t.Slug) && !hasTopic(out, t.Slug) {
 			out = append(out, t)
 		}
 	}
 	for _, s := range slugs {
-		if !hasTopic(out[base:], s) {
+		if !hasTopic(out, s) {
 			out = append(out, stories.Topic{Slug: s, Name: s})
 		}
 	}
 	return out
+}
+
+// labelOf is the index in st.Topics of the first topic of slug, -1 when
+// st lists none.
+func labelOf(st *stories.Story, slug string) int32 {
+	for j, t := range st.Topics {
+		if t.Slug == slug {
+			return int32(j)
+		}
+	}
+	return -1
 }
 
 func hasSlug(slugs []string, s string) bool {

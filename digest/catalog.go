@@ -56,11 +56,12 @@ type catStory struct {
 	indexed []topicEntry
 }
 
-// topicEntry is one of a story's index entries: its topic and ingest
-// time (unix ms).
+// topicEntry is one of a story's index entries: its topic, ingest time
+// (unix ms) and the story's own topic of that slug (see labelOf).
 type topicEntry struct {
 	topic  *topicIndex
 	ingest int64
+	label  int32
 }
 
 // newCatalog starts a catalog ending at end. Stories it reads that prev
@@ -153,7 +154,8 @@ func (c *catalog) addEntries(slug string, entries []stories.Entry) {
 		}
 		ms := e.IngestedAt.UnixMilli()
 		t.entries = append(t.entries, entryRef{story: i, ingest: ms})
-		c.stories[i].indexed = append(c.stories[i].indexed, topicEntry{topic: t, ingest: ms})
+		c.stories[i].indexed = append(c.stories[i].indexed,
+			topicEntry{topic: t, ingest: ms, label: labelOf(c.stories[i].story, slug)})
 	}
 	c.touch(t)
 }

@@ -118,7 +118,8 @@ func (rp *refPicker) best(touched []int32, limit int) []int32 {
 // randomStories is n stories on nTopics topics, a few high numbers far
 // more often, ingested over a day before end: random priorities (some out
 // of range), publication times that often tie, a few stories re-indexed
-// later on a topic they already had, and one stored story in ten gone.
+// later on a topic they already had, a few listing a topic twice or
+// indexed on one they do not list, and one stored story in ten gone.
 func randomStories(r *rand.Rand, n, nTopics int, end time.Time) *memStories {
 	m := &memStories{index: map[string][]stories.Entry{}, stories: map[string]*stories.Story{}}
 	z := rand.NewZipf(r, 1.1, 1, uint64(nTopics-1))
@@ -140,6 +141,12 @@ func randomStories(r *rand.Rand, n, nTopics int, end time.Time) *memStories {
 					m.index[slug] = append(m.index[slug], stories.Entry{ID: st.ID, IngestedAt: ingest.Add(time.Hour)})
 				}
 			}
+		}
+		if k := r.IntN(30); k == 0 {
+			st.Topics = append(st.Topics, stories.Topic{Slug: st.Topics[0].Slug, Name: "Again"})
+		} else if k == 1 {
+			slug := fmt.Sprintf("t%02d", z.Uint64())
+			m.index[slug] = append(m.index[slug], stories.Entry{ID: st.ID, IngestedAt: ingest})
 		}
 		if r.IntN(10) > 0 {
 			m.stories[st.ID] = st

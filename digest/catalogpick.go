@@ -17,8 +17,8 @@ type tally struct {
 	clip    []uint64      // a topic's set less its entries outside the window
 	follows []*topicIndex // the reader's followed topics, nil for one not read
 	top     []int32
-	slugs   []string // matched slugs of the picked stories, in turn
-	cuts    []int    // where each picked story's slugs end in slugs
+	hits    []hit // matched topics of the picked stories, in turn
+	cuts    []int // where each picked story's hits end in hits
 }
 
 // maxCount is the most matched topics a pick tells apart.
@@ -171,37 +171,71 @@ func (c *catalog) exact(level, w int) uint64 {
 	return x
 }
 
+// hit is a followed topic a story matched: the slug followed and the
+// story's own topic of that slug (see labelOf).
+type hit struct {
+	slug  string
+	label int32
+}
+
 // items are the digest's items for the picked stories top, each labelled
 // with the followed topics it matched within (lo, hi]; their labels share
 // one allocation.
 func (c *catalog) items(top []int32, followed []string, lo, hi int64) []Item {
-	c.slugs, c.cuts = c.slugs[:0], c.cuts[:0]
+	c.hits, c.cuts = c.hits[:0], c.cuts[:0]
 	for _, i := range top {
-		c.slugs = c.matched(c.slugs, i, followed, lo, hi)
-		c.cuts = append(c.cuts, len(c.slugs))
+		c.hits = c.matched(c.hits, i, followed, lo, hi)
+		c.cuts = append(c.cuts, len(c.hits))
 	}
 	items := make([]Item, len(top))
-	labels := make([]stories.Topic, 0, len(c.slugs))
+	labels := make([]stories.Topic, 0, len(c.hits))
 	from := 0
 	for k, i := range top {
 		st, n := c.stories[i].story, len(labels)
-		labels = appendMatched(labels, st, c.slugs[from:c.cuts[k]])
+		labels = appendLabels(labels, st, c.hits[from:c.cuts[k]])
 		items[k] = Item{Story: st, Matched: labels[n:len(labels):len(labels)]}
 		from = c.cuts[k]
 	}
 	return items
 }
 
-// matched appends the followed slugs (in follow order) under which story
-// i is indexed within (lo, hi]; c.follows holds their topics.
-func (c *catalog) matched(out []string, i int32, followed []string, lo, hi int64) []string {
+// matched appends the followed topics (in follow order) under which story
+// i is indexed within (lo, hi]; c.follows holds their indexes.
+func (c *catalog) matched(out []hit, i int32, followed []string, lo, hi int64) []hit {
 	for k, t := range c.follows {
 		for _, e := range c.stories[i].indexed {
 			if e.topic == t && e.ingest > lo && e.ingest <= hi {
-				out = append(out, followed[k])
+				out = append(out, hit{slug: followed[k], label: e.label})
 				break
 			}
 		}
 	}
 	return out
+}
+
+// appendLabels appends what matchedTopics labels st with for the slugs of
+// hits, from the labels the hits carry: st's own topics in its order, then
+// the slugs it does not list.
+func appendLabels(dst []stories.Topic, st *stories.Story, hits []hit) []stories.Topic {
+	base := len(dst)
+	for j := range st.Topics {
+		if hasLabel(hits, int32(j)) {
+			dst = append(dst, st.Topics[j])
+		}
+	}
+	for _, h := range hits {
+		if h.label < 0 && !hasTopic(dst[base:], h.slug) {
+			dst = append(dst, stories.Topic{Slug: h.slug, Name: h.slug})
+		}
+	}
+	return dst
+}
+
+func hasLabel(hits []hit, j int32) bool {
+	for _, h := range hits {
+		if h.label == j {
+			return true
+		}
+	}
+	return false
 }
