@@ -56,8 +56,7 @@ func (c *catalog) index() {
 }
 
 // rerank puts the stories that came in since the last rerank in ranking
-// order among equals in matched topics, numbers the places and notes
-// where each priority begins.
+// order among equals in matched topics, and numbers the places.
 func (c *catalog) rerank() {
 	fresh := make([]int32, 0, len(c.stories)-len(c.order))
 	for i := len(c.order); i < len(c.stories); i++ {
@@ -65,6 +64,12 @@ func (c *catalog) rerank() {
 	}
 	slices.SortFunc(fresh, c.compare)
 	c.order = c.merge(c.order, fresh)
+	c.number()
+}
+
+// number sets each story's place from the order, the priorities' first
+// places and the size of a set of places.
+func (c *catalog) number() {
 	c.place = slices.Grow(c.place[:0], len(c.order))[:len(c.order)]
 	c.classes = c.classes[:0]
 	for p, i := range c.order {
@@ -116,6 +121,11 @@ func (c *catalog) reindex(t *topicIndex) {
 		t.set = nil
 		return
 	}
+	c.fill(t)
+}
+
+// fill makes t's set of places, noting whether a story has two entries.
+func (c *catalog) fill(t *topicIndex) {
 	t.set = slices.Grow(t.set[:0], c.words)[:c.words]
 	clear(t.set)
 	for _, e := range t.entries {

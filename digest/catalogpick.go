@@ -32,14 +32,7 @@ const maxCount = 255
 // the catalog be indexed (see index).
 func (c *catalog) pick(sub *subscribers.Subscriber, w Window) *Digest {
 	lo, hi := w.Start.UnixMilli(), w.End.UnixMilli()
-	c.levels, c.follows = 0, c.follows[:0]
-	for _, slug := range sub.Topics {
-		t := c.topics[slug]
-		c.follows = append(c.follows, t)
-		if t != nil {
-			c.count(t, lo, hi)
-		}
-	}
+	c.countAll(sub.Topics, lo, hi)
 	top, total := c.best(limitOf(sub))
 	d := &Digest{Subscriber: sub, Window: w, Slot: sub.NextDue, More: total - len(top)}
 	d.Items = c.items(top, sub.Topics, lo, hi)
@@ -51,6 +44,18 @@ func limitOf(sub *subscribers.Subscriber) int {
 		return subscribers.DefaultMaxStories
 	}
 	return sub.MaxStories
+}
+
+// countAll starts the tally afresh and counts the followed topics.
+func (c *catalog) countAll(followed []string, lo, hi int64) {
+	c.levels, c.follows = 0, c.follows[:0]
+	for _, slug := range followed {
+		t := c.topics[slug]
+		c.follows = append(c.follows, t)
+		if t != nil {
+			c.count(t, lo, hi)
+		}
+	}
 }
 
 // count adds one to the count of each story t has an entry for in
@@ -106,20 +111,19 @@ func (c *catalog) bump(w int, x uint64) {
 		}
 	}
 	if c.levels < maxCount {
-		c.levels++
-		c.counts = grow(c.counts, c.levels*c.words)
-		level := c.counts[(c.levels-1)*c.words : c.levels*c.words]
-		clear(level)
-		level[w] = x
+		c.newLevel()[w] = x
 	}
 }
 
-// grow returns s with length n at least, keeping its contents.
-func grow(s []uint64, n int) []uint64 {
-	if len(s) >= n {
-		return s
+// newLevel adds an empty level to the tally and returns it.
+func (c *catalog) newLevel() []uint64 {
+	c.levels++
+	if n := c.levels * c.words; len(c.counts) < n {
+		c.counts = append(c.counts, make([]uint64, n-len(c.counts))...)
 	}
-	return append(s, make([]uint64, n-len(s))...)
+	level := c.counts[(c.levels-1)*c.words : c.levels*c.words]
+	clear(level)
+	return level
 }
 
 // best returns the limit best stories of the tally, best first, and how
@@ -130,36 +134,46 @@ func (c *catalog) best(limit int) ([]int32, int) {
 	if c.levels == 0 {
 		return top, 0
 	}
-	total := 0
-	for _, x := range c.counts[:c.words] {
-		total += bits.OnesCount64(x)
-	}
 	for k := 0; k+1 < len(c.classes) && len(top) < limit; k++ {
 		for level := c.levels - 1; level >= 0 && len(top) < limit; level-- {
 			top = c.collect(top, level, int(c.classes[k]), int(c.classes[k+1]), limit)
 		}
 	}
 	c.top = top
-	return top, total
+	return top, c.counted()
+}
+
+// counted is how many stories the tally counted at least once.
+func (c *catalog) counted() int {
+	n := 0
+	for _, x := range c.counts[:c.words] {
+		n += bits.OnesCount64(x)
+	}
+	return n
 }
 
 // collect appends, in place order up to limit in all, the stories of
 // places [from, to) counted exactly level+1 times.
 func (c *catalog) collect(top []int32, level, from, to, limit int) []int32 {
-	first, last := from>>6, (to-1)>>6
-	for w := first; w <= last && len(top) < limit; w++ {
-		x := c.exact(level, w)
-		if w == first {
-			x &= ^uint64(0) << (from & 63)
-		}
-		if w == last {
-			x &= ^uint64(0) >> (63 - (to-1)&63)
-		}
+	for w := from >> 6; w <= (to-1)>>6 && len(top) < limit; w++ {
+		x := c.exact(level, w) & within(w, from, to)
 		for ; x != 0 && len(top) < limit; x &= x - 1 {
 			top = append(top, c.order[w<<6+bits.TrailingZeros64(x)])
 		}
 	}
 	return top
+}
+
+// within is the mask of places [from, to) in word w.
+func within(w, from, to int) uint64 {
+	m := ^uint64(0)
+	if w == from>>6 {
+		m <<= from & 63
+	}
+	if w == (to-1)>>6 {
+		m &= ^uint64(0) >> (63 - (to-1)&63)
+	}
+	return m
 }
 
 // exact is word w of the places counted exactly level+1 times.
@@ -182,11 +196,7 @@ type hit struct {
 // with the followed topics it matched within (lo, hi]; their labels share
 // one allocation.
 func (c *catalog) items(top []int32, followed []string, lo, hi int64) []Item {
-	c.hits, c.cuts = c.hits[:0], c.cuts[:0]
-	for _, i := range top {
-		c.hits = c.matched(c.hits, i, followed, lo, hi)
-		c.cuts = append(c.cuts, len(c.hits))
-	}
+	c.allMatched(top, followed, lo, hi)
 	items := make([]Item, len(top))
 	labels := make([]stories.Topic, 0, len(c.hits))
 	from := 0
@@ -197,6 +207,16 @@ func (c *catalog) items(top []int32, followed []string, lo, hi int64) []Item {
 		from = c.cuts[k]
 	}
 	return items
+}
+
+// allMatched finds the followed topics each story of top matched, into
+// c.hits, the story's own ending at c.cuts.
+func (c *catalog) allMatched(top []int32, followed []string, lo, hi int64) {
+	c.hits, c.cuts = c.hits[:0], c.cuts[:0]
+	for _, i := range top {
+		c.hits = c.matched(c.hits, i, followed, lo, hi)
+		c.cuts = append(c.cuts, len(c.hits))
+	}
 }
 
 // matched appends the followed topics (in follow order) under which story

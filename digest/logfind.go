@@ -128,8 +128,7 @@ func (l *RedisLog) Entry(d Delivery) string {
 
 // appendOneLine appends s with its tabs and line breaks made spaces.
 func appendOneLine(b []byte, s string) []byte {
-	for i := range len(s) {
-		c := s[i]
+	for _, c := range []byte(s) {
 		if c == '\t' || c == '\n' || c == '\r' {
 			c = ' '
 		}

@@ -28,11 +28,15 @@ func (c *schedules) parse(spec string) parsedSchedule {
 	c.mu.RLock()
 	p, ok := c.m[spec]
 	c.mu.RUnlock()
-	if ok {
-		return p
+	if !ok {
+		p = parseSchedule(spec)
+		c.keep(spec, p)
 	}
-	s, err := subscribers.ParseSchedule(spec)
-	p = parsedSchedule{s: s, ok: err == nil}
+	return p
+}
+
+// keep remembers p for spec while there is room.
+func (c *schedules) keep(spec string, p parsedSchedule) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
@@ -41,7 +45,11 @@ func (c *schedules) parse(spec string) parsedSchedule {
 	if len(c.m) < maxSchedules {
 		c.m[spec] = p
 	}
-	return p
+}
+
+func parseSchedule(spec string) parsedSchedule {
+	s, err := subscribers.ParseSchedule(spec)
+	return parsedSchedule{s: s, ok: err == nil}
 }
 
 // nextDue is NextDue with the schedule parsed once per spec.
@@ -52,17 +60,15 @@ func (c *schedules) nextDue(sub *subscribers.Subscriber, now time.Time) time.Tim
 // NextDue is the subscriber's next scheduled time after now, or zero for an
 // instant subscriber (it becomes due again when a matching story lands).
 func NextDue(sub *subscribers.Subscriber, now time.Time) time.Time {
-	s, err := subscribers.ParseSchedule(sub.Schedule)
-	return nextDue(parsedSchedule{s: s, ok: err == nil}, sub, now)
+	return nextDue(parseSchedule(sub.Schedule), sub, now)
 }
 
 func nextDue(p parsedSchedule, sub *subscribers.Subscriber, now time.Time) time.Time {
 	if !p.ok || p.s.Instant() {
 		return time.Time{}
 	}
-	loc, err := subscribers.LoadLocation(sub.TimeZone)
-	if err != nil {
-		return time.Time{}
+	if loc, err := subscribers.LoadLocation(sub.TimeZone); err == nil {
+		return p.s.Next(now, loc)
 	}
-	return p.s.Next(now, loc)
+	return time.Time{}
 }
