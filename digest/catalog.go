@@ -162,6 +162,23 @@ func (c *catalog) addEntries(slug string, entries []stories.Entry) {
 
 // fetch reads the stories of index the catalog does not hold yet.
 func (c *catalog) fetch(ctx context.Context, slugs []string, index map[string][]stories.Entry) error {
+	ids := c.missing(slugs, index)
+	c.stories = slices.Grow(c.stories, len(ids))
+	for len(ids) > 0 { // in chunks: the replies and their decoding need not all be in memory at once
+		chunk := ids[:min(len(ids), fetchChunk)]
+		ids = ids[len(chunk):]
+		byID, err := c.store.GetMany(ctx, chunk)
+		if err != nil {
+			return fmt.Errorf("digest: gather stories: %w", err)
+		}
+		c.hold(chunk, byID)
+	}
+	return nil
+}
+
+// missing lists, once each, the stories of index the catalog neither
+// holds nor knows to be gone.
+func (c *catalog) missing(slugs []string, index map[string][]stories.Entry) []string {
 	var ids []string
 	asked := make(map[string]bool)
 	for _, slug := range slugs {
@@ -172,26 +189,28 @@ func (c *catalog) fetch(ctx context.Context, slugs []string, index map[string][]
 			}
 		}
 	}
-	for len(ids) > 0 { // in chunks: the replies and their decoding need not all be in memory at once
-		chunk := ids[:min(len(ids), fetchChunk)]
-		ids = ids[len(chunk):]
-		byID, err := c.store.GetMany(ctx, chunk)
-		if err != nil {
-			return fmt.Errorf("digest: gather stories: %w", err)
+	return ids
+}
+
+// hold adds the stories of ids that byID has, and notes the others gone.
+func (c *catalog) hold(ids []string, byID map[string]*stories.Story) {
+	for _, id := range ids {
+		st, ok := byID[id]
+		if !ok { // expired or deleted since it was indexed
+			c.gone[id] = true
+			continue
 		}
-		for _, id := range chunk {
-			st, ok := byID[id]
-			if !ok { // expired or deleted since it was indexed
-				c.gone[id] = true
-				continue
-			}
-			c.byID[id] = int32(len(c.stories))
-			st = c.same(st)
-			c.stories = append(c.stories, catStory{story: st, prio: uint8(max(st.Priority, 0) & 0xff),
-				pubSec: st.PublishedAt.Unix(), pubNsec: int32(st.PublishedAt.Nanosecond())})
-		}
+		c.byID[id] = int32(len(c.stories))
+		c.stories = append(c.stories, newCatStory(c.same(st)))
 	}
-	return nil
+}
+
+// newCatStory is st as the catalog holds it, room made for an index
+// entry a topic it lists.
+func newCatStory(st *stories.Story) catStory {
+	return catStory{story: st, prio: uint8(max(st.Priority, 0) & 0xff),
+		pubSec: st.PublishedAt.Unix(), pubNsec: int32(st.PublishedAt.Nanosecond()),
+		indexed: make([]topicEntry, 0, max(len(st.Topics), 1))}
 }
 
 // fetchChunk is how many stories one pipelined read asks for.
