@@ -48,9 +48,7 @@ func (c *catalog) build(ctx context.Context, subs []*subscribers.Subscriber) ([]
 	if err := c.load(ctx, slugs, start); err != nil {
 		return nil, err
 	}
-	if len(c.rank) != len(c.stories) { // stories came in
-		c.rerank()
-	}
+	c.index()
 	out := make([]*Digest, len(subs))
 	for i, sub := range subs {
 		out[i] = c.pick(sub, Window{Start: sub.Cursor, End: c.end})
@@ -95,6 +93,17 @@ func matchedTopics(st *stories.Story, slugs []string) []stories.Topic {
 		}
 	}
 	return out
+}
+
+// labelOf is the index in st.Topics of the first topic of slug, -1 when
+// st lists none.
+func labelOf(st *stories.Story, slug string) int32 {
+	for j, t := range st.Topics {
+		if t.Slug == slug {
+			return int32(j)
+		}
+	}
+	return -1
 }
 
 func hasSlug(slugs []string, s string) bool {

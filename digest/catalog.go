@@ -1,16 +1,13 @@
 package digest
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"herald/stories"
-	"herald/subscribers"
 )
 
 // catalog is a snapshot of the story index over the ingest span (start,
@@ -28,19 +25,19 @@ type catalog struct {
 	end    time.Time // the span's inclusive end
 	readAt time.Time // clock time of the first read, for Runner.IndexMaxAge
 
-	prev    *catalog              // the run's catalog before this one, whose equal stories are kept
-	topics  map[string][]entryRef // slug -> its entries in the span (read even when empty)
+	prev    *catalog               // the run's catalog before this one, whose equal stories are kept
+	topics  map[string]*topicIndex // slug -> its entries in the span (read even when empty)
 	stories []catStory
 	byID    map[string]int32
 	gone    map[string]bool // indexed but no longer stored
+	stale   []*topicIndex   // topics whose entries changed since they were indexed
 
-	rank []uint32 // by story: its place in ranking order (see rerank)
+	order   []int32 // story indexes in ranking order among equals in matched topics (see rerank)
+	place   []int32 // by story: its place in order
+	classes []int32 // places where a priority begins, then len(order)
+	words   int     // uint64 words in a set of places
 
-	// scratch of pick
-	count   []uint8
-	touched []int32
-	top     []int32
-	keys    []uint64
+	tally // scratch of pick
 }
 
 // entryRef is one index entry: a story and its ingest time (unix ms).
@@ -55,12 +52,16 @@ type catStory struct {
 	story   *stories.Story
 	pubSec  int64
 	pubNsec int32
+	prio    uint8 // the newsroom's priority, as ranking reads it
 	indexed []topicEntry
 }
 
+// topicEntry is one of a story's index entries: its topic, ingest time
+// (unix ms) and the story's own topic of that slug (see labelOf).
 type topicEntry struct {
-	slug   string
+	topic  *topicIndex
 	ingest int64
+	label  int32
 }
 
 // newCatalog starts a catalog ending at end. Stories it reads that prev
@@ -71,7 +72,7 @@ func newCatalog(store StoryStore, end, readAt time.Time, prev *catalog) *catalog
 		prev.prev = nil // keep one generation
 	}
 	return &catalog{store: store, start: end, end: end, readAt: readAt, prev: prev,
-		topics: make(map[string][]entryRef), byID: make(map[string]int32), gone: make(map[string]bool)}
+		topics: make(map[string]*topicIndex), byID: make(map[string]int32), gone: make(map[string]bool)}
 }
 
 // load makes sure the catalog holds slugs' entries over (from, end].
@@ -120,7 +121,7 @@ func (c *catalog) read(ctx context.Context, slugs []string, start, end time.Time
 	if len(slugs) == 0 || !end.After(start) {
 		for _, slug := range slugs {
 			if _, ok := c.topics[slug]; !ok {
-				c.topics[slug] = []entryRef{}
+				c.topics[slug] = &topicIndex{}
 			}
 		}
 		return nil
@@ -133,26 +134,51 @@ func (c *catalog) read(ctx context.Context, slugs []string, start, end time.Time
 		return err
 	}
 	for _, slug := range slugs {
-		refs := c.topics[slug]
-		for _, e := range index[slug] {
-			i, ok := c.byID[e.ID]
-			if !ok {
-				continue // gone
-			}
-			ms := e.IngestedAt.UnixMilli()
-			refs = append(refs, entryRef{story: i, ingest: ms})
-			c.stories[i].indexed = append(c.stories[i].indexed, topicEntry{slug: slug, ingest: ms})
-		}
-		c.topics[slug] = refs
-		if refs == nil {
-			c.topics[slug] = []entryRef{}
-		}
+		c.addEntries(slug, index[slug])
 	}
 	return nil
 }
 
+// addEntries appends a topic's index entries of stories the catalog holds.
+func (c *catalog) addEntries(slug string, entries []stories.Entry) {
+	t := c.topics[slug]
+	if t == nil {
+		t = &topicIndex{}
+		c.topics[slug] = t
+	}
+	t.entries = slices.Grow(t.entries, len(entries))
+	for _, e := range entries {
+		i, ok := c.byID[e.ID]
+		if !ok {
+			continue // gone
+		}
+		ms := e.IngestedAt.UnixMilli()
+		t.entries = append(t.entries, entryRef{story: i, ingest: ms})
+		c.stories[i].indexed = append(c.stories[i].indexed,
+			topicEntry{topic: t, ingest: ms, label: labelOf(c.stories[i].story, slug)})
+	}
+	c.touch(t)
+}
+
 // fetch reads the stories of index the catalog does not hold yet.
 func (c *catalog) fetch(ctx context.Context, slugs []string, index map[string][]stories.Entry) error {
+	ids := c.missing(slugs, index)
+	c.stories = slices.Grow(c.stories, len(ids))
+	for len(ids) > 0 { // in chunks: the replies and their decoding need not all be in memory at once
+		chunk := ids[:min(len(ids), fetchChunk)]
+		ids = ids[len(chunk):]
+		byID, err := c.store.GetMany(ctx, chunk)
+		if err != nil {
+			return fmt.Errorf("digest: gather stories: %w", err)
+		}
+		c.hold(chunk, byID)
+	}
+	return nil
+}
+
+// missing lists, once each, the stories of index the catalog neither
+// holds nor knows to be gone.
+func (c *catalog) missing(slugs []string, index map[string][]stories.Entry) []string {
 	var ids []string
 	asked := make(map[string]bool)
 	for _, slug := range slugs {
@@ -163,26 +189,28 @@ func (c *catalog) fetch(ctx context.Context, slugs []string, index map[string][]
 			}
 		}
 	}
-	for len(ids) > 0 { // in chunks: the replies and their decoding need not all be in memory at once
-		chunk := ids[:min(len(ids), fetchChunk)]
-		ids = ids[len(chunk):]
-		byID, err := c.store.GetMany(ctx, chunk)
-		if err != nil {
-			return fmt.Errorf("digest: gather stories: %w", err)
+	return ids
+}
+
+// hold adds the stories of ids that byID has, and notes the others gone.
+func (c *catalog) hold(ids []string, byID map[string]*stories.Story) {
+	for _, id := range ids {
+		st, ok := byID[id]
+		if !ok { // expired or deleted since it was indexed
+			c.gone[id] = true
+			continue
 		}
-		for _, id := range chunk {
-			st, ok := byID[id]
-			if !ok { // expired or deleted since it was indexed
-				c.gone[id] = true
-				continue
-			}
-			c.byID[id] = int32(len(c.stories))
-			st = c.same(st)
-			c.stories = append(c.stories, catStory{story: st,
-				pubSec: st.PublishedAt.Unix(), pubNsec: int32(st.PublishedAt.Nanosecond())})
-		}
+		c.byID[id] = int32(len(c.stories))
+		c.stories = append(c.stories, newCatStory(c.same(st)))
 	}
-	return nil
+}
+
+// newCatStory is st as the catalog holds it, room made for an index
+// entry a topic it lists.
+func newCatStory(st *stories.Story) catStory {
+	return catStory{story: st, prio: uint8(max(st.Priority, 0) & 0xff),
+		pubSec: st.PublishedAt.Unix(), pubNsec: int32(st.PublishedAt.Nanosecond()),
+		indexed: make([]topicEntry, 0, max(len(st.Topics), 1))}
 }
 
 // fetchChunk is how many stories one pipelined read asks for.
@@ -197,120 +225,4 @@ func (c *catalog) same(st *stories.Story) *stories.Story {
 		return c.prev.stories[i].story
 	}
 	return st
-}
-
-// pick builds sub's digest for window w from the catalog: the stories of
-// its followed topics ingested in w, deduplicated, ranked (higher priority
-// first, then more followed topics matched, then newest, then id) and
-// capped at its maximum.
-// w must lie within the catalog's span for sub's topics (see load).
-func (c *catalog) pick(sub *subscribers.Subscriber, w Window) *Digest {
-	lo, hi := w.Start.UnixMilli(), w.End.UnixMilli()
-	if len(c.count) < len(c.stories) {
-		c.count = make([]uint8, len(c.stories)+len(c.stories)/4)
-	}
-	touched := c.touched[:0]
-	for _, slug := range sub.Topics {
-		for _, e := range c.topics[slug] {
-			if e.ingest <= lo || e.ingest > hi {
-				continue
-			}
-			if c.count[e.story] == 0 {
-				touched = append(touched, e.story)
-			}
-			if c.count[e.story] < 255 {
-				c.count[e.story]++
-			}
-		}
-	}
-	top := c.best(touched, limitOf(sub))
-	d := &Digest{Subscriber: sub, Window: w, Slot: sub.NextDue, More: len(touched) - len(top)}
-	d.Items = make([]Item, len(top))
-	for k, i := range top {
-		st := c.stories[i].story
-		d.Items[k] = Item{Story: st, Matched: matchedTopics(st, c.matched(i, sub.Topics, lo, hi))}
-	}
-	for _, i := range touched {
-		c.count[i] = 0
-	}
-	c.touched, c.top = touched, top
-	return d
-}
-
-func limitOf(sub *subscribers.Subscriber) int {
-	if sub.MaxStories <= 0 {
-		return subscribers.DefaultMaxStories
-	}
-	return sub.MaxStories
-}
-
-// best returns the limit best of touched, best first: the newsroom's
-// priority, then more followed topics matched, then published later, then
-// the smaller id (see rerank).
-func (c *catalog) best(touched []int32, limit int) []int32 {
-	top, keys := c.top[:0], c.keys[:0]
-	for _, i := range touched {
-		k := c.key(i)
-		if len(top) == limit && k <= keys[limit-1] {
-			continue
-		}
-		at := len(top)
-		for at > 0 && k > keys[at-1] {
-			at--
-		}
-		if len(top) < limit {
-			top, keys = append(top, 0), append(keys, 0)
-		}
-		copy(top[at+1:], top[at:len(top)-1])
-		copy(keys[at+1:], keys[at:len(keys)-1])
-		top[at], keys[at] = i, k
-	}
-	c.keys = keys
-	return top
-}
-
-// key is story i's ranking key in the current pick: larger is better.
-// Priority (0-9) takes the bits above the matched count (0-255), which
-// takes those above the recency rank.
-func (c *catalog) key(i int32) uint64 {
-	prio := uint64(max(c.stories[i].story.Priority, 0)) & 0xff
-	return prio<<40 | uint64(c.count[i])<<32 | uint64(^c.rank[i])
-}
-
-// rerank numbers the stories in ranking order among equals in matched
-// topics: published later first, then the smaller id.
-func (c *catalog) rerank() {
-	order := make([]int32, len(c.stories))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		sa, sb := &c.stories[a], &c.stories[b]
-		switch {
-		case sa.pubSec != sb.pubSec:
-			return cmp.Compare(sb.pubSec, sa.pubSec)
-		case sa.pubNsec != sb.pubNsec:
-			return cmp.Compare(sb.pubNsec, sa.pubNsec)
-		}
-		return strings.Compare(sa.story.ID, sb.story.ID)
-	})
-	c.rank = slices.Grow(c.rank[:0], len(order))[:len(order)]
-	for r, i := range order {
-		c.rank[i] = uint32(r)
-	}
-}
-
-// matched lists the followed slugs (in follow order) under which story i
-// is indexed within (lo, hi].
-func (c *catalog) matched(i int32, followed []string, lo, hi int64) []string {
-	var out []string
-	for _, slug := range followed {
-		for _, e := range c.stories[i].indexed {
-			if e.slug == slug && e.ingest > lo && e.ingest <= hi {
-				out = append(out, slug)
-				break
-			}
-		}
-	}
-	return out
 }

@@ -45,7 +45,8 @@ type finishing struct {
 	sub          *subscribers.Subscriber
 	token        string
 	cursor, next time.Time
-	rec          *Delivery // nil: nothing to record
+	rec          Delivery
+	record       bool // rec is to be recorded
 }
 
 // finisher is a Runner's completion queue.
@@ -56,6 +57,12 @@ type finisher struct {
 	idle    *sync.Cond // signalled when a writer stops
 	queue   []finishing
 	writing bool
+
+	// the writer's own, reused from write to write
+	spare []finishing
+	recs  []Delivery
+	cs    []subscribers.Completion
+	errs  []error
 }
 
 func (r *Runner) finisher() *finisher {
@@ -79,10 +86,12 @@ func (f *finisher) later(job finishing) {
 	f.writing = true
 	for len(f.queue) > 0 {
 		batch := f.queue
-		f.queue = nil
+		f.queue, f.spare = f.spare[:0], nil
 		f.mu.Unlock()
 		f.write(batch)
+		clear(batch)
 		f.mu.Lock()
+		f.spare = batch[:0]
 	}
 	f.writing = false
 	f.idle.Broadcast()
@@ -110,12 +119,14 @@ func (f *finisher) write(batch []finishing) {
 		pending = f.complete(ctx, pending)
 		return len(pending) == 0
 	})
-	var recs []Delivery
-	for _, job := range batch {
-		if job.rec != nil {
-			recs = append(recs, *job.rec)
+	recs := f.recs[:0]
+	for i := range batch {
+		if batch[i].record {
+			recs = append(recs, batch[i].rec)
 		}
 	}
+	f.recs = recs
+	defer clear(f.recs)
 	if len(recs) > 0 {
 		f.retry("record deliveries", func() bool {
 			recs = f.record(ctx, recs)
@@ -169,21 +180,25 @@ func (f *finisher) complete(ctx context.Context, batch []finishing) []finishing 
 // completeAll runs the batch's completions: in one round trip when the
 // store offers it, with the subscribers' own log entries.
 func (f *finisher) completeAll(ctx context.Context, batch []finishing) []error {
-	errs := make([]error, len(batch))
 	if f.bs == nil {
-		for i, job := range batch {
-			errs[i] = f.r.Subscribers.Complete(ctx, job.sub.ID, job.token, job.cursor, job.next)
+		f.errs = f.errs[:0]
+		for i := range batch {
+			job := &batch[i]
+			f.errs = append(f.errs, f.r.Subscribers.Complete(ctx, job.sub.ID, job.token, job.cursor, job.next))
 		}
-		return errs
+		return f.errs
 	}
 	br, _ := f.r.Recorder.(batchRecorder)
-	cs := make([]subscribers.Completion, len(batch))
-	for i, job := range batch {
-		cs[i] = subscribers.Completion{ID: job.sub.ID, Token: job.token, Cursor: job.cursor, NextDue: job.next}
-		if br != nil && job.rec != nil {
-			cs[i].Log = br.Entry(*job.rec)
+	cs := f.cs[:0]
+	for i := range batch {
+		job := &batch[i]
+		cs = append(cs, subscribers.Completion{ID: job.sub.ID, Token: job.token, Cursor: job.cursor, NextDue: job.next})
+		if br != nil && job.record {
+			cs[i].Log = br.Entry(job.rec)
 		}
 	}
+	f.cs = cs
+	defer clear(f.cs)
 	return f.bs.CompleteMany(ctx, cs)
 }
 

@@ -115,12 +115,26 @@ func compareIDs(a, b string) int {
 // time first, with an ID ("<at ms>-0") so it reads back like a stream
 // entry.
 func (l *RedisLog) Entry(d Delivery) string {
-	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
-	return strings.Join([]string{
-		strconv.FormatInt(d.At.UnixMilli(), 10), d.Result, d.Channel, d.MessageID,
-		strconv.FormatInt(d.WindowStart.UnixMilli(), 10), strconv.FormatInt(d.WindowEnd.UnixMilli(), 10),
-		strconv.Itoa(d.Stories), strconv.Itoa(d.Attempt), clean.Replace(d.Error),
-	}, "\t")
+	var buf [160]byte
+	b := strconv.AppendInt(buf[:0], d.At.UnixMilli(), 10)
+	for _, f := range [...]string{d.Result, d.Channel, d.MessageID} {
+		b = append(append(b, '\t'), f...)
+	}
+	for _, n := range [...]int64{d.WindowStart.UnixMilli(), d.WindowEnd.UnixMilli(), int64(d.Stories), int64(d.Attempt)} {
+		b = strconv.AppendInt(append(b, '\t'), n, 10)
+	}
+	return string(appendOneLine(append(b, '\t'), d.Error))
+}
+
+// appendOneLine appends s with its tabs and line breaks made spaces.
+func appendOneLine(b []byte, s string) []byte {
+	for _, c := range []byte(s) {
+		if c == '\t' || c == '\n' || c == '\r' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 func parseEntry(subID, e string) (Delivery, bool) {

@@ -50,11 +50,12 @@ func (r *Runner) RunOnce(ctx context.Context) (Stats, error) {
 	r.defaults()
 	p := &pass{r: r}
 	work := make(chan job, r.BatchSize)
+	bg := context.WithoutCancel(ctx)
 	var wg sync.WaitGroup
 	for range r.Workers {
 		wg.Go(func() {
 			for j := range work {
-				p.done(r.deliver(ctx, j.d, j.token, j.now))
+				p.done(r.deliver(ctx, bg, j.d, j.token, j.now))
 			}
 		})
 	}
@@ -173,20 +174,11 @@ func maxCursor(subs []*subscribers.Subscriber) time.Time {
 	return out
 }
 
-// acquire takes the per-subscriber lease and reads each subscriber: in one
-// round trip when the store can, else with up to Workers requests in
-// flight. Subscribers it cannot lease are counted as skipped.
+// acquire takes the per-subscriber lease and reads each subscriber (see
+// acquireAll). Subscribers it cannot lease are counted as skipped.
 func (r *Runner) acquire(ctx context.Context, ids []string, token string, now time.Time, st *Stats) []*subscribers.Subscriber {
-	out := make([]*subscribers.Subscriber, len(ids))
-	errs := make([]error, len(ids))
-	if bs, ok := r.Subscribers.(batchStore); ok {
-		out, errs = bs.AcquireMany(ctx, ids, token, now, r.Lease)
-	} else {
-		r.parallel(len(ids), func(i int) {
-			out[i], errs[i] = r.Subscribers.Acquire(ctx, ids[i], token, now, r.Lease)
-		})
-	}
-	var subs []*subscribers.Subscriber
+	out, errs := r.acquireAll(ctx, ids, token, now)
+	subs := make([]*subscribers.Subscriber, 0, len(ids))
 	for i, err := range errs {
 		switch {
 		case errors.Is(err, subscribers.ErrNotFound): // removed: drop its due entry
@@ -210,4 +202,18 @@ func (r *Runner) acquire(ctx context.Context, ids []string, token string, now ti
 		st.Skipped++
 	}
 	return subs
+}
+
+// acquireAll leases and reads ids: in one round trip when the store can,
+// else with up to Workers requests in flight.
+func (r *Runner) acquireAll(ctx context.Context, ids []string, token string, now time.Time) ([]*subscribers.Subscriber, []error) {
+	if bs, ok := r.Subscribers.(batchStore); ok {
+		return bs.AcquireMany(ctx, ids, token, now, r.Lease)
+	}
+	out := make([]*subscribers.Subscriber, len(ids))
+	errs := make([]error, len(ids))
+	r.parallel(len(ids), func(i int) {
+		out[i], errs[i] = r.Subscribers.Acquire(ctx, ids[i], token, now, r.Lease)
+	})
+	return out, errs
 }

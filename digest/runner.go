@@ -62,6 +62,7 @@ type Runner struct {
 	finOnce   sync.Once
 	fin       *finisher
 	storeDown atomic.Bool // a completion is being retried: start no sends
+	sched     schedules
 }
 
 // Stats counts what one dispatch did.
@@ -120,7 +121,7 @@ func (r *Runner) defaults() {
 // triage settles subscribers that must not get a digest now (not active, or
 // due later than the due set said) and returns the rest.
 func (r *Runner) triage(ctx context.Context, subs []*subscribers.Subscriber, token string, now time.Time, st *Stats) []*subscribers.Subscriber {
-	var ready []*subscribers.Subscriber
+	ready := make([]*subscribers.Subscriber, 0, len(subs))
 	for _, s := range subs {
 		switch {
 		case s.Status != subscribers.StatusActive:
@@ -167,10 +168,10 @@ func (st *Stats) add(o outcome) {
 }
 
 // deliver sends one digest and records the outcome. The cursor moves only
-// after the channel accepted the message.
-func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.Time) outcome {
+// after the channel accepted the message. bg is ctx without its
+// cancellation, for the writes that must happen even during shutdown.
+func (r *Runner) deliver(ctx, bg context.Context, d *Digest, token string, now time.Time) outcome {
 	sub := d.Subscriber
-	bg := context.WithoutCancel(ctx)
 	if ctx.Err() != nil {
 		r.release(bg, sub, token, now, "shutdown before send")
 		return outcomeDeferred
@@ -186,7 +187,7 @@ func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.
 		r.release(bg, sub, token, r.Now(), "lease nearly over before send")
 		return outcomeDeferred
 	}
-	next := NextDue(sub, now)
+	next := r.sched.nextDue(sub, now)
 	if len(d.Items) == 0 && !r.SendEmpty {
 		r.finisher().later(finishing{sub: sub, token: token, cursor: d.Window.End, next: next})
 		return outcomeEmpty
@@ -203,8 +204,8 @@ func (r *Runner) deliver(ctx context.Context, d *Digest, token string, now time.
 	err = r.send(bg, msg)
 	r.Stages.since(stageSend, t)
 	if err == nil { // accepted: the cursor moves, in the next batch of completions
-		rec := r.delivery(d, msg, outcomeSent, nil, now)
-		r.finisher().later(finishing{sub: sub, token: token, cursor: d.Window.End, next: next, rec: &rec})
+		r.finisher().later(finishing{sub: sub, token: token, cursor: d.Window.End, next: next,
+			rec: r.delivery(d, msg, outcomeSent, nil, now), record: true})
 		return outcomeSent
 	}
 	t = r.Stages.start()
@@ -344,28 +345,21 @@ func (r *Runner) parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// NextDue is the subscriber's next scheduled time after now, or zero for an
-// instant subscriber (it becomes due again when a matching story lands).
-func NextDue(sub *subscribers.Subscriber, now time.Time) time.Time {
-	sched, err := subscribers.ParseSchedule(sub.Schedule)
-	if err != nil || sched.Instant() {
-		return time.Time{}
-	}
-	loc, err := subscribers.LoadLocation(sub.TimeZone)
-	if err != nil {
-		return time.Time{}
-	}
-	return sched.Next(now, loc)
-}
-
 // MessageID names the message for one subscriber and window start. The
 // cursor moves only when a message is accepted, so every attempt at one
 // window (a retry, a resend after a crash) carries the same Message-ID, and
 // no two windows share one.
 func MessageID(subID string, start time.Time) string {
-	h := sha256.Sum256([]byte(subID + "|" + strconv.FormatInt(start.UnixMilli(), 10)))
-	return "herald." + hex.EncodeToString(h[:12])
+	var buf [96]byte
+	key := strconv.AppendInt(append(append(buf[:0], subID...), '|'), start.UnixMilli(), 10)
+	h := sha256.Sum256(key)
+	var id [len(messageIDPrefix) + 24]byte
+	copy(id[:], messageIDPrefix)
+	hex.Encode(id[len(messageIDPrefix):], h[:12])
+	return string(id[:])
 }
+
+const messageIDPrefix = "herald."
 
 func newToken() string {
 	b := make([]byte, 12)
