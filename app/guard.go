@@ -43,6 +43,12 @@ func (g *guard) Send(ctx context.Context, msg *digest.Message) error {
 	return err
 }
 
+// CopiesMessages is the guarded channel's (digest.Copier).
+func (g *guard) CopiesMessages() bool {
+	c, ok := g.next.(digest.Copier)
+	return ok && c.CopiesMessages()
+}
+
 // down marks the dependency down and starts its recovery probe.
 func (g *guard) down(err error) {
 	if g.dep.Available() {

@@ -200,6 +200,7 @@ func (r *Runner) deliver(ctx, bg context.Context, d *Digest, token string, now t
 		r.release(bg, sub, token, now.Add(r.RetryDelay), err.Error())
 		return outcomeTemporary
 	}
+	defer r.recycle(msg)
 	t = r.Stages.start()
 	err = r.send(bg, msg)
 	r.Stages.since(stageSend, t)
@@ -223,6 +224,19 @@ func (r *Runner) send(ctx context.Context, msg *Message) error {
 	ctx, cancel := context.WithTimeout(ctx, r.SendTimeout)
 	defer cancel()
 	return ch.Send(ctx, msg)
+}
+
+// recycle gives msg's email buffers back to the renderer when its channel
+// keeps nothing of it.
+func (r *Runner) recycle(msg *Message) {
+	rc, ok := r.Composer.Renderer.(Recycler)
+	if !ok || msg.Email == nil {
+		return
+	}
+	if c, ok := r.Channels[msg.Kind].(Copier); ok && c.CopiesMessages() {
+		rc.Recycle(msg.Email)
+		msg.Email = nil
+	}
 }
 
 func (r *Runner) settle(ctx context.Context, d *Digest, msg *Message, token string, now, next time.Time, err error) outcome {
