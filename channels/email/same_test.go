@@ -228,7 +228,7 @@ func variedBody(r *mathrand.Rand, id, host string, collide bool) []byte {
 	for range r.IntN(12) {
 		b = append(b, pick(r, lines)...)
 		if collide && r.IntN(3) == 0 {
-			b = append(b, boundaryCandidate(id, host, r.IntN(3))...)
+			b = append(b, oldCandidate(id, host, r.IntN(3))...)
 		}
 		b = append(b, eol...)
 	}
@@ -238,9 +238,43 @@ func variedBody(r *mathrand.Rand, id, host string, collide bool) []byte {
 	return b
 }
 
-// boundaryCandidate is the n-th boundary a message may have, as the MIME
+// oldCandidate is the n-th boundary a message may have, as the MIME
 // boundary has always been derived.
-func boundaryCandidate(id, host string, n int) string {
+func oldCandidate(id, host string, n int) string {
 	sum := sha256.Sum256([]byte(id + "@" + host + "#" + strconv.Itoa(n)))
 	return "herald-" + hex.EncodeToString(sum[:16])
+}
+
+// oldBoundary is the boundary as it has always been chosen: the first
+// candidate neither body contains.
+func oldBoundary(msg *digest.Message, hostname string) string {
+	for i := 0; ; i++ {
+		if b := oldCandidate(msg.ID, hostname, i); !bytes.Contains(msg.Email.Text, []byte(b)) && !bytes.Contains(msg.Email.HTML, []byte(b)) {
+			return b
+		}
+	}
+}
+
+// Bodies holding a boundary, its tail without the "herald", or pieces of
+// both, overlapping: boundary finds what bytes.Contains finds.
+func TestBoundaryIsContains(t *testing.T) {
+	r := mathrand.New(mathrand.NewPCG(3, 5))
+	msg := &digest.Message{ID: "b-1", Email: &digest.Rendered{}}
+	for i := range 20000 {
+		msg.ID = "b-" + strconv.Itoa(i%50)
+		var parts []string
+		for n := range 3 {
+			b := oldCandidate(msg.ID, "n.example", n)
+			parts = append(parts, b, b[6:], b[:7], b[:20], "herald"+b[6:38], "heraldherald"+b[6:], "-"+b, "h", "-")
+		}
+		for _, body := range []*[]byte{&msg.Email.Text, &msg.Email.HTML} {
+			*body = nil
+			for range r.IntN(8) {
+				*body = append(*body, pick(r, parts)...)
+			}
+		}
+		if got, want := boundary(msg, "n.example"), oldBoundary(msg, "n.example"); got != want {
+			t.Fatalf("boundary of %q / %q = %s, want %s", msg.Email.Text, msg.Email.HTML, got, want)
+		}
+	}
 }
