@@ -27,16 +27,8 @@ var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }
 func (s *Sender) envelope(msg *digest.Message, eightBit bool) (*envelope, error) {
 	scratch := bufs.Get().(*[]byte)
 	defer bufs.Put(scratch)
-	raw, m, eightBit, err := appendMessage((*scratch)[:0], msg, s.cfg.From, s.cfg.Hostname, eightBit)
+	raw, p, eightBit, err := appendMessage((*scratch)[:0], msg, s.cfg.From, s.cfg.Hostname, eightBit)
 	*scratch = raw[:0]
-	if err != nil {
-		return nil, err
-	}
-	from, err := m.GetSender(false)
-	if err != nil {
-		return nil, err
-	}
-	to, err := m.GetRecipients()
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +39,7 @@ func (s *Sender) envelope(msg *digest.Message, eightBit bool) (*envelope, error)
 		return nil, err
 	}
 	*buf = append(appendWire(data, raw), ".\r\n"...)
-	return &envelope{msg: msg, from: from, to: to, data: *buf, buf: buf, eightBit: eightBit}, nil
+	return &envelope{msg: msg, from: p.from, to: []string{p.to}, data: *buf, buf: buf, eightBit: eightBit}, nil
 }
 
 // sign appends raw's DKIM-Signature header field to dst in its DATA form,

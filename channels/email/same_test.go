@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wneessen/go-mail"
 
@@ -164,7 +165,8 @@ var (
 	emails = []string{"ada@example.org", "a.b+tag@sub.example.co", "ADA@EXAMPLE.ORG", "o'brien@example.ie",
 		`"quoted"@example.org`, "a..b@example.org", ".a@example.org", "a.@example.org", "a@b@example.org",
 		"a@[127.0.0.1]", "ü@example.de", "a@ex..ample", "x!#$%&'*+-/=?^_`{|}~@example.org", "a@-ex-.org",
-		"a@ex(c).org", `a"b@example.org`, "a@", "a\\b@example.org", "a@例え.jp", "a@ex.org.", "a@.ex.org"}
+		"a@ex(c).org", `a"b@example.org`, "a@", "a\\b@example.org", "a@例え.jp", "a@ex.org.", "a@.ex.org",
+		"del\x7f@example.org", "bad\xff@example.org", "a@bad\xc3.org", "a@b"}
 	subjects = []string{"Your digest", "Your digest: Japan · 日本 (3 stories)", "", " ", "  double  spaces  ",
 		"=?UTF-8?q?looks_encoded?=", "tab\there", strings.Repeat("Long subject words ", 9),
 		strings.Repeat("x", 90), "Ünïcödé " + strings.Repeat("ü", 40), "trailing ", "a=?b", "emoji 🎉 digest",
@@ -277,4 +279,71 @@ func TestBoundaryIsContains(t *testing.T) {
 			t.Fatalf("boundary of %q / %q = %s, want %s", msg.Email.Text, msg.Email.HTML, got, want)
 		}
 	}
+}
+
+// oldEncodeSubject is the Subject encoder as it was first written, word
+// by word in a strings.Builder.
+func oldEncodeSubject(s string) string {
+	if !needsWords(s) {
+		return s
+	}
+	var words []string
+	var cur strings.Builder
+	for _, r := range s {
+		enc := oldQRune(r)
+		if cur.Len() > 0 && len(wordPrefix)+cur.Len()+len(enc)+len(wordSuffix) > maxWordBytes {
+			words = append(words, wordPrefix+cur.String()+wordSuffix)
+			cur.Reset()
+		}
+		cur.WriteString(enc)
+	}
+	words = append(words, wordPrefix+cur.String()+wordSuffix)
+	return strings.Join(words, " ")
+}
+
+func oldQRune(r rune) string {
+	if r == ' ' {
+		return "_"
+	}
+	if r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!*+-/", r)) {
+		return string(r)
+	}
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], r)
+	var b strings.Builder
+	for _, c := range buf[:n] {
+		b.WriteByte('=')
+		b.WriteByte("0123456789ABCDEF"[c>>4])
+		b.WriteByte("0123456789ABCDEF"[c&15])
+	}
+	return b.String()
+}
+
+func FuzzAppendSubject(f *testing.F) {
+	for _, s := range subjects {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := string(appendSubject([]byte("x"), s)[1:]), oldEncodeSubject(s); got != want {
+			t.Fatalf("appendSubject(%q)\n got %q\nwant %q", s, got, want)
+		}
+	})
+}
+
+func FuzzAppendMessageIsGoMails(f *testing.F) {
+	f.Add("Ada Reader", "ada@example.org", "Your digest", "X-A", "v", []byte("text\n.dot\n"), true)
+	f.Add(`Ann "A" Lee`, `"q"@example.org`, "日本 · café", "x-b", strings.Repeat("w ", 50), []byte("<p>\r\n"), false)
+	f.Fuzz(func(t *testing.T, name, addr, subject, header, value string, body []byte, eightBit bool) {
+		msg, from, host := variedMessage(mathrand.New(mathrand.NewPCG(uint64(len(body)), 1)), 0)
+		msg.To, msg.Email.Subject, msg.Email.Text = digest.Address{Name: name, Email: addr}, subject, body
+		msg.Headers = map[string]string{header: value}
+		want, _, wantEight, wantErr := goMailMessage(msg, from, host, eightBit)
+		got, _, gotEight, err := appendMessage(nil, msg, from, host, eightBit)
+		if !sameError(err, wantErr) {
+			t.Fatalf("error %v, go-mail's %v", err, wantErr)
+		}
+		if err == nil && (!bytes.Equal(got, want) || gotEight != wantEight) {
+			t.Fatalf("differs from go-mail's:\n%s", diff(got, want))
+		}
+	})
 }
