@@ -14,14 +14,19 @@ import (
 // copies) straight into their places. Sender uses it with pooled buffers,
 // so a message costs one encoding pass and next to no garbage.
 func AppendMessage(dst []byte, msg *digest.Message, from digest.Address, hostname string) ([]byte, error) {
-	dst, _, _, err := appendMessage(dst, msg, from, hostname, false)
+	dst, _, _, err := appendMessage(dst, msg, from, hostname, form{})
 	return dst, err
 }
 
-// appendMessage is AppendMessage, also returning the message's parties for
-// its envelope. With eightBit it writes 8bit bodies when they can be (see
-// eightbit.go) and says whether it did.
-func appendMessage(dst []byte, msg *digest.Message, from digest.Address, hostname string, eightBit bool) ([]byte, *parties, bool, error) {
+// form is how appendMessage writes a message: with 8bit bodies when they
+// can be (see eightbit.go), and in the DATA form appendWire gives it.
+type form struct {
+	eightBit, wire bool
+}
+
+// appendMessage is AppendMessage in form f, also returning the message's
+// parties for its envelope and whether the bodies are 8bit.
+func appendMessage(dst []byte, msg *digest.Message, from digest.Address, hostname string, f form) ([]byte, *parties, bool, error) {
 	if err := checkMessage(msg, from, hostname); err != nil {
 		return dst, nil, false, err
 	}
@@ -29,26 +34,46 @@ func appendMessage(dst []byte, msg *digest.Message, from digest.Address, hostnam
 	if err != nil {
 		return dst, nil, false, err
 	}
-	if eightBit {
+	if f.eightBit {
 		text, ok := eightBitText(msg.Email.Text)
 		html, ok2 := eightBitHTML(msg.Email.HTML)
 		if ok && ok2 {
-			return appendBodies(dst, msg, p, hostname, mail.NoEncoding, text, html, appendRaw), p, true, nil
+			return appendBodies(dst, msg, p, hostname, mail.NoEncoding, text, html, f.wire), p, true, nil
 		}
 	}
-	return appendBodies(dst, msg, p, hostname, mail.EncodingQP, msg.Email.Text, msg.Email.HTML, appendQP), p, false, nil
+	return appendBodies(dst, msg, p, hostname, mail.EncodingQP, msg.Email.Text, msg.Email.HTML, f.wire), p, false, nil
 }
 
-func appendRaw(dst, src []byte) []byte { return append(dst, src...) }
-
 // appendBodies writes the message with text and html in encoding enc,
-// put in their places by encode.
+// as the message is or in its DATA form.
 func appendBodies(dst []byte, msg *digest.Message, p *parties, hostname string, enc mail.Encoding,
-	text, html []byte, encode func(dst, src []byte) []byte) []byte {
+	text, html []byte, wire bool) []byte {
 	b := boundary(msg, hostname)
+	start := len(dst)
 	dst = appendHead(dst, msg, p, hostname, b, enc)
+	if wire {
+		dst = stuffDots(dst, start)
+	}
+	encode := bodyEncoder(enc, wire)
 	dst = encode(dst, text)
 	dst = appendPartHeader(dst, b, enc, mail.TypeTextHTML, false)
 	dst = encode(dst, html)
 	return appendEnd(dst, b)
 }
+
+// bodyEncoder puts a body in its place. The part headers and delimiters
+// around it start with CRLF and no line of them with a dot: in DATA they
+// are as they are.
+func bodyEncoder(enc mail.Encoding, wire bool) func(dst, src []byte) []byte {
+	switch {
+	case enc == mail.EncodingQP && wire:
+		return appendQPLines
+	case enc == mail.EncodingQP:
+		return appendQP
+	case wire:
+		return appendLines
+	}
+	return appendRaw
+}
+
+func appendRaw(dst, src []byte) []byte { return append(dst, src...) }

@@ -35,7 +35,7 @@ func BenchmarkBuildMessage8bit(b *testing.B) {
 	for b.Loop() {
 		var err error
 		var eight bool
-		if buf, _, eight, err = appendMessage(buf[:0], msg, from, "news.example.com", true); err != nil || !eight {
+		if buf, _, eight, err = appendMessage(buf[:0], msg, from, "news.example.com", form{eightBit: true}); err != nil || !eight {
 			b.Fatalf("8bit %v, %v", eight, err)
 		}
 	}

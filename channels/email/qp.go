@@ -15,8 +15,18 @@ import (
 // an io.Writer, copying runs of printable ASCII (found eight bytes at a
 // time) whole and encoding runs of other bytes in one loop.
 func appendQP(dst, src []byte) []byte {
-	dst = slices.Grow(dst, 4*len(src)+16) // 3 bytes an input byte at most, plus soft breaks
-	q := qpEncoder{out: dst[len(dst):cap(dst)]}
+	return encodeQP(dst, src, false)
+}
+
+// appendQPLines is appendQP in its DATA form: a line starting with '.'
+// given one more, as appendLines does.
+func appendQPLines(dst, src []byte) []byte {
+	return encodeQP(dst, src, true)
+}
+
+func encodeQP(dst, src []byte, dots bool) []byte {
+	dst = slices.Grow(dst, 4*len(src)+16) // 3 bytes an input byte at most, plus soft breaks and dots
+	q := qpEncoder{out: dst[len(dst):cap(dst)], dots: dots}
 	for n := 0; n < len(src); {
 		switch b := src[n]; qpClass[b] {
 		case qpEncode:
@@ -62,11 +72,21 @@ var qpClass = func() (t [256]byte) {
 
 // qpEncoder is the state of appendQP: w bytes written to out, i the length
 // of the current line (what the standard writer buffers), cr says the last
-// line break was a CR.
+// line break was a CR. With dots, a line starting with '.' gets one more,
+// not counted in i: SMTP takes it off again.
 type qpEncoder struct {
 	out  []byte
 	w, i int
 	cr   bool
+	dots bool
+}
+
+// dot writes the extra dot before a plain b starting a line.
+func (q *qpEncoder) dot(b byte) {
+	if b == '.' && q.i == 0 && q.dots {
+		q.out[q.w] = '.'
+		q.w++
+	}
 }
 
 // plainRun copies the leading run of src's plain bytes that fits the
@@ -77,6 +97,9 @@ func (q *qpEncoder) plainRun(src []byte) int {
 		return 0
 	}
 	k := plainPrefix(src[:min(len(src), room)])
+	if k > 0 {
+		q.dot(src[0])
+	}
 	q.w += copy(q.out[q.w:], src[:k])
 	q.i += k
 	q.cr = k == 0 && q.cr
@@ -88,6 +111,7 @@ func (q *qpEncoder) plain(b byte) {
 	if q.i == qpLineMax-1 {
 		q.softBreak()
 	}
+	q.dot(b)
 	q.out[q.w] = b
 	q.w++
 	q.i++

@@ -56,15 +56,20 @@ func TestAppendMessageIsGoMails(t *testing.T) {
 		msg, from, host := variedMessage(r, i)
 		for _, eightBit := range []bool{false, true} {
 			want, _, wantEight, wantErr := goMailMessage(msg, from, host, eightBit)
-			got, _, gotEight, err := appendMessage([]byte("prefix"), msg, from, host, eightBit)
-			if !sameError(err, wantErr) {
-				t.Fatalf("message %d (8bit %v): error %v, go-mail's %v", i, eightBit, err, wantErr)
-			}
-			if wantErr != nil {
-				continue
-			}
-			if !bytes.Equal(got[6:], want) || gotEight != wantEight || string(got[:6]) != "prefix" {
-				t.Fatalf("message %d (8bit %v/%v, want %v) differs from go-mail's:\n%s", i, eightBit, gotEight, wantEight, diff(got[6:], want))
+			for _, wire := range []bool{false, true} {
+				got, _, gotEight, err := appendMessage([]byte("prefix"), msg, from, host, form{eightBit: eightBit, wire: wire})
+				if !sameError(err, wantErr) {
+					t.Fatalf("message %d (8bit %v): error %v, go-mail's %v", i, eightBit, err, wantErr)
+				}
+				if wantErr != nil {
+					break
+				}
+				if wire {
+					want = bytes.TrimSuffix(dotWriterBytes(t, want), []byte(".\r\n"))
+				}
+				if !bytes.Equal(got[6:], want) || gotEight != wantEight || string(got[:6]) != "prefix" {
+					t.Fatalf("message %d (8bit %v/%v, want %v, DATA %v) differs from go-mail's:\n%s", i, eightBit, gotEight, wantEight, wire, diff(got[6:], want))
+				}
 			}
 		}
 	}
@@ -338,7 +343,7 @@ func FuzzAppendMessageIsGoMails(f *testing.F) {
 		msg.To, msg.Email.Subject, msg.Email.Text = digest.Address{Name: name, Email: addr}, subject, body
 		msg.Headers = map[string]string{header: value}
 		want, _, wantEight, wantErr := goMailMessage(msg, from, host, eightBit)
-		got, _, gotEight, err := appendMessage(nil, msg, from, host, eightBit)
+		got, _, gotEight, err := appendMessage(nil, msg, from, host, form{eightBit: eightBit})
 		if !sameError(err, wantErr) {
 			t.Fatalf("error %v, go-mail's %v", err, wantErr)
 		}
