@@ -8,43 +8,76 @@ import (
 	"herald/digest"
 )
 
-// parties are a message's From and To as its header and its SMTP envelope
-// carry them.
+// parties are a message's From and To.
 type parties struct {
-	fromField, toField string // "Name" <addr>, as the header fields hold it
-	from, to           string // <addr>, for MAIL FROM and RCPT TO
+	from, to party
 }
 
-func messageParties(to, from digest.Address) (*parties, error) {
+func messageParties(to, from digest.Address) (parties, error) {
 	var p parties
 	var err error
-	if p.fromField, p.from, err = formatAddress("From", from); err != nil {
-		return nil, err
+	if p.from, err = newParty("From", from); err != nil {
+		return p, err
 	}
-	if p.toField, p.to, err = formatAddress("To", to); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	p.to, err = newParty("To", to)
+	return p, err
 }
 
-// formatAddress is a as go-mail's FromFormat and AddToFormat make it: net/mail
-// parses `"name" <email>` and formats the address it gets, with its name
-// for the header and without for the envelope (GetSender, GetRecipients).
-// A name of quoted-string text and a dot-atom address come out of the
-// parse as they went in, so for them it is not run.
-func formatAddress(header string, a digest.Address) (field, envelope string, err error) {
-	addr := netmail.Address{Name: a.Name, Address: a.Email}
-	if !quotedText(a.Name) || !dotAtoms(a.Email) {
+// party is an address as go-mail's FromFormat and AddToFormat make it:
+// net/mail parses `"name" <email>` and formats the address it gets, with
+// its name for the header and without for the envelope (GetSender,
+// GetRecipients). A name of quoted-string text and a dot-atom address
+// come out of the parse as they went in, so for them it is not run; when
+// the name is printable ASCII too, net/mail would format them as
+// `"name" <email>` (or `<email>` without a name), and they are written so.
+type party struct {
+	plain bool
+	a     digest.Address
+	addr  netmail.Address // as net/mail parsed it, unless plain
+}
+
+func newParty(header string, a digest.Address) (party, error) {
+	if !dotAtoms(a.Email) || !quotedText(a.Name) {
 		s := fmt.Sprintf(`"%s" <%s>`, a.Name, a.Email)
 		parsed, err := netmail.ParseAddress(s)
 		if err != nil {
-			return "", "", fmt.Errorf("email: header %q: failed to parse mail address %q: %w", header, s, err)
+			return party{}, fmt.Errorf("email: header %q: failed to parse mail address %q: %w", header, s, err)
 		}
-		addr = *parsed
+		return party{a: a, addr: *parsed}, nil
 	}
-	field = addr.String()
+	return party{plain: asciiText(a.Name), a: a, addr: netmail.Address{Name: a.Name, Address: a.Email}}, nil
+}
+
+// appendValue appends the header field's value.
+func (p *party) appendValue(dst []byte) []byte {
+	switch {
+	case !p.plain:
+		return append(dst, p.addr.String()...)
+	case p.a.Name != "":
+		dst = append(append(append(dst, '"'), p.a.Name...), `" `...)
+	}
+	return append(append(append(dst, '<'), p.a.Email...), '>')
+}
+
+// envelope is the address for MAIL FROM or RCPT TO.
+func (p *party) envelope() string {
+	if p.plain {
+		return "<" + p.a.Email + ">"
+	}
+	addr := p.addr
 	addr.Name = ""
-	return field, addr.String(), nil
+	return addr.String()
+}
+
+// asciiText reports that quoted-string text s is ASCII: net/mail quotes
+// it as it is.
+func asciiText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // quotedText reports whether s is what net/mail reads back unchanged from

@@ -26,29 +26,30 @@ type form struct {
 
 // appendMessage is AppendMessage in form f, also returning the message's
 // parties for its envelope and whether the bodies are 8bit.
-func appendMessage(dst []byte, msg *digest.Message, from digest.Address, hostname string, f form) ([]byte, *parties, bool, error) {
+func appendMessage(dst []byte, msg *digest.Message, from digest.Address, hostname string, f form) ([]byte, parties, bool, error) {
 	if err := checkMessage(msg, from, hostname); err != nil {
-		return dst, nil, false, err
+		return dst, parties{}, false, err
 	}
 	p, err := messageParties(msg.To, from)
 	if err != nil {
-		return dst, nil, false, err
+		return dst, p, false, err
 	}
 	if f.eightBit {
 		text, ok := eightBitText(msg.Email.Text)
 		html, ok2 := eightBitHTML(msg.Email.HTML)
 		if ok && ok2 {
-			return appendBodies(dst, msg, p, hostname, mail.NoEncoding, text, html, f.wire), p, true, nil
+			return appendBodies(dst, msg, &p, hostname, mail.NoEncoding, text, html, f.wire), p, true, nil
 		}
 	}
-	return appendBodies(dst, msg, p, hostname, mail.EncodingQP, msg.Email.Text, msg.Email.HTML, f.wire), p, false, nil
+	return appendBodies(dst, msg, &p, hostname, mail.EncodingQP, msg.Email.Text, msg.Email.HTML, f.wire), p, false, nil
 }
 
 // appendBodies writes the message with text and html in encoding enc,
 // as the message is or in its DATA form.
 func appendBodies(dst []byte, msg *digest.Message, p *parties, hostname string, enc mail.Encoding,
 	text, html []byte, wire bool) []byte {
-	b := boundary(msg, hostname)
+	var bb [boundaryLen]byte
+	b := boundary(&bb, msg, hostname)
 	start := len(dst)
 	dst = appendHead(dst, msg, p, hostname, b, enc)
 	if wire {

@@ -45,7 +45,8 @@ func Compose(msg *digest.Message, from digest.Address, hostname string) (*mail.M
 // compose builds the message of Compose with the given text and HTML
 // bodies, in body encoding enc.
 func compose(msg *digest.Message, from digest.Address, hostname, text, html string, enc mail.Encoding) (*mail.Msg, error) {
-	m := mail.NewMsg(mail.WithNoDefaultUserAgent(), mail.WithBoundary(boundary(msg, hostname)), mail.WithEncoding(enc))
+	b := boundary(new([boundaryLen]byte), msg, hostname)
+	m := mail.NewMsg(mail.WithNoDefaultUserAgent(), mail.WithBoundary(string(b)), mail.WithEncoding(enc))
 	if err := setAddresses(m, msg.To, from); err != nil {
 		return nil, err
 	}
@@ -232,13 +233,12 @@ func setUnsubscribe(m *mail.Msg, l digest.Links) {
 
 // boundary derives the MIME boundary from the message, so a retried or
 // outboxed message has the same bytes; a body that happens to contain it
-// moves it on.
-func boundary(msg *digest.Message, hostname string) string {
-	var b [boundaryLen]byte
+// moves it on. It is put in b.
+func boundary(b *[boundaryLen]byte, msg *digest.Message, hostname string) []byte {
 	for i := 0; ; i++ {
-		boundaryCandidate(&b, msg.ID, hostname, i)
+		boundaryCandidate(b, msg.ID, hostname, i)
 		if !holds(msg.Email.Text, b[:]) && !holds(msg.Email.HTML, b[:]) {
-			return string(b[:])
+			return b[:]
 		}
 	}
 }

@@ -12,7 +12,8 @@ import (
 type envelope struct {
 	msg      *digest.Message
 	from     string
-	to       []string
+	to       []string // rcpt[:]
+	rcpt     [1]string
 	data     []byte
 	buf      *[]byte
 	eightBit bool // the bodies are 8bit: only for a server with 8BITMIME
@@ -32,13 +33,16 @@ func (s *Sender) envelope(msg *digest.Message, eightBit bool) (*envelope, error)
 		return nil, err
 	}
 	*buf = append(data, ".\r\n"...)
-	return &envelope{msg: msg, from: p.from, to: []string{p.to}, data: *buf, buf: buf, eightBit: eightBit}, nil
+	e := &envelope{msg: msg, from: p.from.envelope(), data: *buf, buf: buf, eightBit: eightBit}
+	e.rcpt[0] = p.to.envelope()
+	e.to = e.rcpt[:]
+	return e, nil
 }
 
 // data appends msg in its DATA form, but the terminating dot: written so
 // at once, or, when the Sender signs, built as it is in a pooled buffer,
 // signed, and then dot-stuffed (appendWire) after its DKIM-Signature.
-func (s *Sender) data(dst []byte, msg *digest.Message, eightBit bool) ([]byte, *parties, bool, error) {
+func (s *Sender) data(dst []byte, msg *digest.Message, eightBit bool) ([]byte, parties, bool, error) {
 	if s.cfg.DKIM == nil {
 		return appendMessage(dst, msg, s.cfg.From, s.cfg.Hostname, form{eightBit: eightBit, wire: true})
 	}
@@ -47,11 +51,11 @@ func (s *Sender) data(dst []byte, msg *digest.Message, eightBit bool) ([]byte, *
 	raw, p, eightBit, err := appendMessage((*scratch)[:0], msg, s.cfg.From, s.cfg.Hostname, form{eightBit: eightBit})
 	*scratch = raw[:0]
 	if err != nil {
-		return dst, nil, false, err
+		return dst, p, false, err
 	}
 	sig, err := s.cfg.DKIM.Sign(raw)
 	if err != nil {
-		return dst, nil, false, err
+		return dst, p, false, err
 	}
 	return appendWire(appendWire(dst, []byte(sig)), raw), p, eightBit, nil
 }

@@ -29,16 +29,15 @@ import (
 const charset = string(mail.CharsetUTF8)
 
 // appendHead appends the message header and the text part's header.
-func appendHead(dst []byte, msg *digest.Message, p *parties, hostname, boundary string, enc mail.Encoding) []byte {
+func appendHead(dst []byte, msg *digest.Message, p *parties, hostname string, boundary []byte, enc mail.Encoding) []byte {
 	var list [8]field
 	var vals [512]byte
-	f := fields{list: list[:0], vals: vals[:0]}
-	f.fill(msg, hostname)
+	f := fields{list: list[:0], vals: vals[:0]}.fill(msg, hostname)
 	for _, fl := range f.sorted() {
 		dst = appendField(dst, fl.name, f.vals[fl.start:fl.end])
 	}
-	dst = appendField(dst, string(mail.HeaderFrom), []byte(p.fromField))
-	dst = appendField(dst, string(mail.HeaderTo), []byte(p.toField))
+	dst = appendField(dst, string(mail.HeaderFrom), p.from.appendValue(f.vals[:0]))
+	dst = appendField(dst, string(mail.HeaderTo), p.to.appendValue(f.vals[:0]))
 	dst = append(dst, "Content-Type: multipart/"+mail.MIMEAlternative+";\r\n boundary="...)
 	dst = append(dst, boundary...)
 	dst = append(dst, "\r\n\r\n"...)
@@ -47,7 +46,7 @@ func appendHead(dst []byte, msg *digest.Message, p *parties, hostname, boundary 
 
 // appendPartHeader appends a part's delimiter and header: the first
 // part's, or the next one's after a body.
-func appendPartHeader(dst []byte, boundary string, enc mail.Encoding, ct mail.ContentType, first bool) []byte {
+func appendPartHeader(dst []byte, boundary []byte, enc mail.Encoding, ct mail.ContentType, first bool) []byte {
 	if !first {
 		dst = append(dst, "\r\n"...)
 	}
@@ -58,7 +57,7 @@ func appendPartHeader(dst []byte, boundary string, enc mail.Encoding, ct mail.Co
 }
 
 // appendEnd appends the closing delimiter after the last body.
-func appendEnd(dst []byte, boundary string) []byte {
+func appendEnd(dst []byte, boundary []byte) []byte {
 	return append(append(append(dst, "\r\n--"...), boundary...), "--\r\n"...)
 }
 
@@ -109,53 +108,54 @@ type field struct {
 	start, end int
 }
 
-// add takes the field name whose value vals holds after f.vals.
-func (f *fields) add(name mail.Header, vals []byte) {
+// add is f with the field name whose value vals holds after f.vals. The
+// fields are passed by value, so that their arrays stay on the stack.
+func (f fields) add(name mail.Header, vals []byte) fields {
 	f.list = append(f.list, field{string(name), len(f.vals), len(vals)})
 	f.vals = vals
+	return f
 }
 
-// fill sets the fields compose sets, with the values SetGenHeader stores.
+// fill adds the fields compose sets, with the values SetGenHeader stores.
 // All but the extra headers are printable ASCII, which mime.QEncoding
 // keeps as they are: Date, the checked Message-ID and links, and the
 // Subject, encoded by appendSubject.
-func (f *fields) fill(msg *digest.Message, hostname string) {
-	f.add(mail.HeaderSubject, appendSubject(f.vals, msg.Email.Subject))
-	f.add(mail.HeaderDate, msg.Date.AppendFormat(f.vals, time.RFC1123Z))
-	f.add(mail.HeaderMessageID, append(append(append(append(f.vals, '<'), msg.ID...), '@'), hostname+">"...))
-	f.unsubscribe(msg.Links)
+func (f fields) fill(msg *digest.Message, hostname string) fields {
+	f = f.add(mail.HeaderSubject, appendSubject(f.vals, msg.Email.Subject))
+	f = f.add(mail.HeaderDate, msg.Date.AppendFormat(f.vals, time.RFC1123Z))
+	f = f.add(mail.HeaderMessageID, append(append(append(append(f.vals, '<'), msg.ID...), '@'), hostname+">"...))
+	f = f.unsubscribe(msg.Links)
 	for name, value := range msg.Headers {
-		f.add(mail.Header(name), append(f.vals, mime.QEncoding.Encode(charset, value)...))
+		f = f.add(mail.Header(name), append(f.vals, mime.QEncoding.Encode(charset, value)...))
 	}
-	f.add(mail.HeaderMIMEVersion, append(f.vals, mail.MIME10...))
+	return f.add(mail.HeaderMIMEVersion, append(f.vals, mail.MIME10...))
 }
 
 // unsubscribe adds the fields setUnsubscribe sets.
-func (f *fields) unsubscribe(l digest.Links) {
-	start := len(f.vals)
+func (f fields) unsubscribe(l digest.Links) fields {
+	vals := f.vals
 	for _, v := range []string{l.Unsubscribe, mailto(l.Mailto)} {
 		if v == "" {
 			continue
 		}
-		if len(f.vals) > start {
-			f.vals = append(f.vals, ", "...)
+		if len(vals) > len(f.vals) {
+			vals = append(vals, ", "...)
 		}
-		f.vals = append(append(append(f.vals, '<'), v...), '>')
+		vals = append(append(append(vals, '<'), v...), '>')
 	}
-	if len(f.vals) == start {
-		return
+	if len(vals) == len(f.vals) {
+		return f
 	}
-	vals := f.vals
-	f.vals = f.vals[:start]
-	f.add(mail.HeaderListUnsubscribe, vals)
+	f = f.add(mail.HeaderListUnsubscribe, vals)
 	if strings.HasPrefix(l.Unsubscribe, "https://") {
-		f.add(mail.HeaderListUnsubscribePost, append(f.vals, "List-Unsubscribe=One-Click"...))
+		f = f.add(mail.HeaderListUnsubscribePost, append(f.vals, "List-Unsubscribe=One-Click"...))
 	}
+	return f
 }
 
 // sorted is the fields in go-mail's order: by name, as sort.Strings sorts.
 // Names are distinct: msg.Headers cannot hold a field compose sets.
-func (f *fields) sorted() []field {
+func (f fields) sorted() []field {
 	slices.SortFunc(f.list, func(a, b field) int { return strings.Compare(a.name, b.name) })
 	return f.list
 }

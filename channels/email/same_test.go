@@ -280,7 +280,7 @@ func TestBoundaryIsContains(t *testing.T) {
 				*body = append(*body, pick(r, parts)...)
 			}
 		}
-		if got, want := boundary(msg, "n.example"), oldBoundary(msg, "n.example"); got != want {
+		if got, want := string(boundary(new([boundaryLen]byte), msg, "n.example")), oldBoundary(msg, "n.example"); got != want {
 			t.Fatalf("boundary of %q / %q = %s, want %s", msg.Email.Text, msg.Email.HTML, got, want)
 		}
 	}
