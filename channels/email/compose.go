@@ -45,7 +45,8 @@ func Compose(msg *digest.Message, from digest.Address, hostname string) (*mail.M
 // compose builds the message of Compose with the given text and HTML
 // bodies, in body encoding enc.
 func compose(msg *digest.Message, from digest.Address, hostname, text, html string, enc mail.Encoding) (*mail.Msg, error) {
-	m := mail.NewMsg(mail.WithNoDefaultUserAgent(), mail.WithBoundary(boundary(msg, hostname)), mail.WithEncoding(enc))
+	b := boundary(new([boundaryLen]byte), msg, hostname)
+	m := mail.NewMsg(mail.WithNoDefaultUserAgent(), mail.WithBoundary(string(b)), mail.WithEncoding(enc))
 	if err := setAddresses(m, msg.To, from); err != nil {
 		return nil, err
 	}
@@ -232,13 +233,45 @@ func setUnsubscribe(m *mail.Msg, l digest.Links) {
 
 // boundary derives the MIME boundary from the message, so a retried or
 // outboxed message has the same bytes; a body that happens to contain it
-// moves it on.
-func boundary(msg *digest.Message, hostname string) string {
+// moves it on. It is put in b.
+func boundary(b *[boundaryLen]byte, msg *digest.Message, hostname string) []byte {
 	for i := 0; ; i++ {
-		sum := sha256.Sum256([]byte(msg.ID + "@" + hostname + "#" + strconv.Itoa(i)))
-		b := "herald-" + hex.EncodeToString(sum[:16])
-		if !bytes.Contains(msg.Email.Text, []byte(b)) && !bytes.Contains(msg.Email.HTML, []byte(b)) {
-			return b
+		boundaryCandidate(b, msg.ID, hostname, i)
+		if !holds(msg.Email.Text, b[:]) && !holds(msg.Email.HTML, b[:]) {
+			return b[:]
 		}
+	}
+}
+
+const (
+	boundaryPrefix = "herald-"
+	boundaryLen    = len(boundaryPrefix) + 32
+)
+
+// boundaryCandidate puts in b the n-th boundary for the message: "herald-"
+// and the hex of the first half of the SHA-256 of "ID@hostname#n".
+func boundaryCandidate(b *[boundaryLen]byte, id, hostname string, n int) {
+	var in [128]byte
+	key := append(append(append(append(in[:0], id...), '@'), hostname...), '#')
+	sum := sha256.Sum256(strconv.AppendInt(key, int64(n), 10))
+	copy(b[:], boundaryPrefix)
+	hex.Encode(b[len(boundaryPrefix):], sum[:16])
+}
+
+// holds reports whether body contains the boundary b, as bytes.Contains
+// does, but looks for it from its '-' on and then checks the "herald"
+// before: bytes.Index looks for a pattern's first byte with IndexByte,
+// which in text stops at every 'h' and at few dashes.
+func holds(body, b []byte) bool {
+	head, tail := b[:len(boundaryPrefix)-1], b[len(boundaryPrefix)-1:]
+	for off := 0; ; {
+		i := bytes.Index(body[off:], tail)
+		if i < 0 {
+			return false
+		}
+		if p := off + i; p >= len(head) && bytes.Equal(body[p-len(head):p], head) {
+			return true
+		}
+		off += i + 1
 	}
 }

@@ -11,9 +11,11 @@
 // first, text/html second, quoted-printable. The MIME boundary is derived
 // from the message ID, so a message always has the same bytes (the outbox
 // writes exactly what the server would receive). Any header value holding
-// CR or LF is refused with an error naming the header. go-mail writes the
-// headers and the MIME structure; the bodies are encoded straight into the
-// message buffer (AppendMessage, byte for byte go-mail's quoted-printable),
+// CR or LF is refused with an error naming the header. Compose is go-mail's
+// message, and its bytes are the writer of record; AppendMessage writes
+// the same bytes without a go-mail message per send: the header and MIME
+// structure as go-mail writes them (frame.go), the bodies encoded straight
+// into the message buffer (byte for byte go-mail's quoted-printable),
 // which Sender reuses from message to message. With Config.EightBit, a
 // server announcing 8BITMIME gets the bodies 8bit instead (see
 // eightbit.go), the only difference from WriteMessage's bytes. With

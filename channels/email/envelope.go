@@ -12,7 +12,8 @@ import (
 type envelope struct {
 	msg      *digest.Message
 	from     string
-	to       []string
+	to       []string // rcpt[:]
+	rcpt     [1]string
 	data     []byte
 	buf      *[]byte
 	eightBit bool // the bodies are 8bit: only for a server with 8BITMIME
@@ -22,45 +23,41 @@ type envelope struct {
 // message it carried.
 var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
-// envelope composes msg and puts it in its SMTP DATA form (appendWire) in
-// a pooled buffer. The caller frees it.
+// envelope composes msg and puts it in its SMTP DATA form in a pooled
+// buffer. The caller frees it.
 func (s *Sender) envelope(msg *digest.Message, eightBit bool) (*envelope, error) {
-	scratch := bufs.Get().(*[]byte)
-	defer bufs.Put(scratch)
-	raw, m, eightBit, err := appendMessage((*scratch)[:0], msg, s.cfg.From, s.cfg.Hostname, eightBit)
-	*scratch = raw[:0]
-	if err != nil {
-		return nil, err
-	}
-	from, err := m.GetSender(false)
-	if err != nil {
-		return nil, err
-	}
-	to, err := m.GetRecipients()
-	if err != nil {
-		return nil, err
-	}
 	buf := bufs.Get().(*[]byte)
-	data, err := s.sign((*buf)[:0], raw)
+	data, p, eightBit, err := s.data((*buf)[:0], msg, eightBit)
 	if err != nil {
 		bufs.Put(buf)
 		return nil, err
 	}
-	*buf = append(appendWire(data, raw), ".\r\n"...)
-	return &envelope{msg: msg, from: from, to: to, data: *buf, buf: buf, eightBit: eightBit}, nil
+	*buf = append(data, ".\r\n"...)
+	e := &envelope{msg: msg, from: p.from.envelope(), data: *buf, buf: buf, eightBit: eightBit}
+	e.rcpt[0] = p.to.envelope()
+	e.to = e.rcpt[:]
+	return e, nil
 }
 
-// sign appends raw's DKIM-Signature header field to dst in its DATA form,
-// when the Sender signs; raw itself follows it.
-func (s *Sender) sign(dst, raw []byte) ([]byte, error) {
+// data appends msg in its DATA form, but the terminating dot: written so
+// at once, or, when the Sender signs, built as it is in a pooled buffer,
+// signed, and then dot-stuffed (appendWire) after its DKIM-Signature.
+func (s *Sender) data(dst []byte, msg *digest.Message, eightBit bool) ([]byte, parties, bool, error) {
 	if s.cfg.DKIM == nil {
-		return dst, nil
+		return appendMessage(dst, msg, s.cfg.From, s.cfg.Hostname, form{eightBit: eightBit, wire: true})
+	}
+	scratch := bufs.Get().(*[]byte)
+	defer bufs.Put(scratch)
+	raw, p, eightBit, err := appendMessage((*scratch)[:0], msg, s.cfg.From, s.cfg.Hostname, form{eightBit: eightBit})
+	*scratch = raw[:0]
+	if err != nil {
+		return dst, p, false, err
 	}
 	sig, err := s.cfg.DKIM.Sign(raw)
 	if err != nil {
-		return dst, err
+		return dst, p, false, err
 	}
-	return appendWire(dst, []byte(sig)), nil
+	return appendWire(appendWire(dst, []byte(sig)), raw), p, eightBit, nil
 }
 
 // for8bit returns m ready for connection c: m itself, or m again in

@@ -15,21 +15,27 @@ const maxWordBytes = 60
 // ("=?…?="), which must be encoded rather than passed through. Plain
 // ASCII is returned as it is.
 func encodeSubject(s string) string {
+	return string(appendSubject(nil, s))
+}
+
+// appendSubject appends encodeSubject(s) to dst: words of at most
+// maxWordBytes, a space between them.
+func appendSubject(dst []byte, s string) []byte {
 	if !needsWords(s) {
-		return s
+		return append(dst, s...)
 	}
-	var words []string
-	var cur strings.Builder
+	dst = append(dst, wordPrefix...)
+	word := len(dst)
 	for _, r := range s {
-		enc := qRune(r)
-		if cur.Len() > 0 && len(wordPrefix)+cur.Len()+len(enc)+len(wordSuffix) > maxWordBytes {
-			words = append(words, wordPrefix+cur.String()+wordSuffix)
-			cur.Reset()
+		var buf [3 * utf8.UTFMax]byte
+		enc := appendQRune(buf[:0], r)
+		if len(dst) > word && len(wordPrefix)+len(dst)-word+len(enc)+len(wordSuffix) > maxWordBytes {
+			dst = append(append(dst, wordSuffix+" "...), wordPrefix...)
+			word = len(dst)
 		}
-		cur.WriteString(enc)
+		dst = append(dst, enc...)
 	}
-	words = append(words, wordPrefix+cur.String()+wordSuffix)
-	return strings.Join(words, " ")
+	return append(dst, wordSuffix...)
 }
 
 const (
@@ -49,23 +55,19 @@ func needsWords(s string) bool {
 	return false
 }
 
-// qRune is r in the Q encoding of an encoded-word in a header: letters,
-// digits and a few safe marks as they are, a space as "_", every other
-// byte as =XX.
-func qRune(r rune) string {
+// appendQRune appends r in the Q encoding of an encoded-word in a header:
+// letters, digits and a few safe marks as they are, a space as "_", every
+// other byte as =XX.
+func appendQRune(dst []byte, r rune) []byte {
 	if r == ' ' {
-		return "_"
+		return append(dst, '_')
 	}
 	if r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!*+-/", r)) {
-		return string(r)
+		return append(dst, byte(r))
 	}
 	var buf [utf8.UTFMax]byte
-	n := utf8.EncodeRune(buf[:], r)
-	var b strings.Builder
-	for _, c := range buf[:n] {
-		b.WriteByte('=')
-		b.WriteByte("0123456789ABCDEF"[c>>4])
-		b.WriteByte("0123456789ABCDEF"[c&15])
+	for _, c := range buf[:utf8.EncodeRune(buf[:], r)] {
+		dst = append(dst, '=', upperhex[c>>4], upperhex[c&15])
 	}
-	return b.String()
+	return dst
 }

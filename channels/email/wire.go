@@ -13,25 +13,41 @@ import (
 // done with bulk copies instead of byte by byte.
 func appendWire(dst, msg []byte) []byte {
 	dst = slices.Grow(dst, len(msg)+len(msg)/64+4)
-	atLineStart := true
+	dst = appendLines(dst, msg)
+	if len(msg) > 0 && msg[len(msg)-1] != '\n' {
+		dst = append(dst, '\r', '\n')
+	}
+	return dst
+}
+
+// appendLines is appendWire for a piece of a message that starts a line,
+// without the last line break: a last line without one is copied as it
+// is, for the next piece to end.
+func appendLines(dst, msg []byte) []byte {
 	for len(msg) > 0 {
-		if atLineStart && msg[0] == '.' {
+		if msg[0] == '.' {
 			dst = append(dst, '.')
 		}
 		i := bytes.IndexByte(msg, '\n')
 		if i < 0 {
-			dst = append(dst, msg...)
-			dst = append(dst, '\r', '\n')
-			return dst
+			return append(dst, msg...)
 		}
 		line := msg[:i]
 		if len(line) > 0 && line[len(line)-1] == '\r' {
 			line = line[:len(line)-1]
 		}
-		dst = append(dst, line...)
-		dst = append(dst, '\r', '\n')
+		dst = append(append(dst, line...), '\r', '\n')
 		msg = msg[i+1:]
-		atLineStart = true
 	}
 	return dst
+}
+
+// stuffDots gives the lines of dst[from:], which start a line and end in
+// CRLF, that start with '.' one more, as appendLines does; there are none
+// unless an extra header's name starts with a dot.
+func stuffDots(dst []byte, from int) []byte {
+	if len(dst) == from || dst[from] != '.' && !bytes.Contains(dst[from:], []byte("\n.")) {
+		return dst
+	}
+	return append(dst[:from], appendLines(nil, dst[from:])...)
 }
