@@ -40,8 +40,8 @@ import (
 // story would pass it, stories chosen at random make room.
 const maxFragmentBytes = 32 << 20
 
-// maxSmall bounds the cache of parts keyed by rank, topics or time; when
-// full, an eighth of it, chosen at random, is dropped.
+// maxSmall bounds the cache of parts keyed by topics, time or entry; when
+// full, it is emptied (see keep).
 const maxSmall = 1 << 16
 
 // maxSeen bounds seen; when full it is emptied.

@@ -66,19 +66,15 @@ func (f *fragments) kindParts(k smallKey, v *StoryView) (*[nParts]string, error)
 	return ps, nil
 }
 
-// keep puts ps in the cache, dropping an eighth of it, chosen at random,
-// when it is full.
+// keep puts ps in the cache, emptied first when full: dropping entries
+// one by one leaves the map's tombstones, and lookups in a map kept full
+// that way probe further and further, while the parts, compiled, render
+// again in a microsecond or so.
 func (f *fragments) keep(k smallKey, ps *[nParts]string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.small) >= maxSmall {
-		drop := maxSmall / 8
-		for old := range f.small { // map order is random
-			delete(f.small, old)
-			if drop--; drop == 0 {
-				break
-			}
-		}
+		clear(f.small)
 	}
 	f.small[k] = ps
 }
