@@ -286,6 +286,7 @@ func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, err
 			return v, err
 		}
 	}
+	v.entries = new(storyEntries)
 	v.preheader = line(st.Summary, preheaderRunes)
 	v.prehead = line(v.Headline, preheadHeadRunes)
 	v.ahead = true
@@ -320,7 +321,7 @@ func (f *fragments) put(k fragKey, v StoryView) {
 
 // viewBytes is about the memory a cached story view holds.
 func viewBytes(v StoryView) int {
-	n := len(v.Headline) + len(v.URL) + len(v.preheader) + 256
+	n := len(v.Headline) + len(v.URL) + len(v.preheader) + 256 + 512 // 512: some entries
 	for _, p := range v.parts {
 		n += len(p)
 	}

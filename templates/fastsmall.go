@@ -1,13 +1,19 @@
 package templates
 
 import (
+	"slices"
 	"strings"
+	"sync"
 )
 
 // The parts that depend on more than the story, or on less, are kept apart
 // from the story's view: one entry for all the parts of a kind (the
 // topics' HTML and text together, say), so a story costs one lookup a
 // kind, and the parts that depend on the rank alone in a table by rank.
+// The entries (byEntry: the story and its matched topics) are kept with
+// the story's kept view, a few a story found by comparing the names
+// (entryParts), which keeps them out of the shared map, where lookups in
+// the tens of thousands of entries missed the processor's caches.
 
 // smallKey is what the parts of one kind (byTopics, byPublished, byEntry)
 // depend on.
@@ -22,7 +28,11 @@ type smallKey struct {
 func (f *fragments) smallParts(v *StoryView, k fragKey, rank int) error {
 	topics := strings.Join(v.Topics, "\x00")
 	for _, sk := range [...]smallKey{{kind: byTopics, s: topics}, {kind: byPublished, s: v.Published}, {kind: byEntry, k: k, s: topics}} {
-		ps, err := f.kindParts(sk, v)
+		get := f.kindParts
+		if sk.kind == byEntry && v.entries != nil {
+			get = f.entryParts
+		}
+		ps, err := get(sk, v)
 		if err != nil {
 			return err
 		}
@@ -51,10 +61,20 @@ func (f *fragments) kindParts(k smallKey, v *StoryView) (*[nParts]string, error)
 	if ok {
 		return ps, nil
 	}
-	ps = new([nParts]string)
+	ps, err := f.renderKind(k.kind, v)
+	if err != nil {
+		return nil, err
+	}
+	f.keep(k, ps)
+	return ps, nil
+}
+
+// renderKind renders v's parts of one kind.
+func (f *fragments) renderKind(kind keyKind, v *StoryView) (*[nParts]string, error) {
+	ps := new([nParts]string)
 	cp := *v // a copy for the templates, so that v stays on its caller's stack
 	for p, spec := range parts {
-		if spec.key != k.kind || f.plain[p] == nil {
+		if spec.key != kind || f.plain[p] == nil {
 			continue
 		}
 		var err error
@@ -62,7 +82,6 @@ func (f *fragments) kindParts(k smallKey, v *StoryView) (*[nParts]string, error)
 			return nil, err
 		}
 	}
-	f.keep(k, ps)
 	return ps, nil
 }
 
@@ -107,3 +126,43 @@ func (f *fragments) rankPart(p partID, rank int, v *StoryView) (string, error) {
 
 // maxRankKept is the highest rank whose parts are kept.
 const maxRankKept = 100
+
+// maxStoryEntries bounds the entries kept with one story view; when full
+// it starts again.
+const maxStoryEntries = 8
+
+// storyEntries are the byEntry parts kept with one story view, shared by
+// its copies.
+type storyEntries struct {
+	mu   sync.Mutex
+	list []storyEntry
+}
+
+type storyEntry struct {
+	topics []string
+	parts  *[nParts]string
+}
+
+// entryParts is kindParts for byEntry, from v's own entries.
+func (f *fragments) entryParts(k smallKey, v *StoryView) (*[nParts]string, error) {
+	e := v.entries
+	e.mu.Lock()
+	for _, x := range e.list {
+		if slices.Equal(x.topics, v.Topics) {
+			e.mu.Unlock()
+			return x.parts, nil
+		}
+	}
+	e.mu.Unlock()
+	ps, err := f.renderKind(k.kind, v)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.list) >= maxStoryEntries {
+		e.list = e.list[:0]
+	}
+	e.list = append(e.list, storyEntry{topics: slices.Clone(v.Topics), parts: ps})
+	return ps, nil
+}

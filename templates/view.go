@@ -109,7 +109,8 @@ type StoryView struct {
 	preheader string
 	prehead   string // the headline as the preheader names it
 	ahead     bool
-	slot      int // index in View.Stories
+	slot      int           // index in View.Stories
+	entries   *storyEntries // its byEntry parts (fastsmall.go)
 }
 
 // AnalysisView is one part of "What's behind the headline".
