@@ -100,7 +100,10 @@ func dispatchConfig(o *options) app.Config {
 	cfg := app.DefaultConfig()
 	cfg.RedisURL = o.redisURL
 	cfg.RedisPrefix = o.prefix
-	cfg.SMTPURL = "smtp://" + o.smtpAddr + "?tls=none&8bit=" + strconv.FormatBool(o.eightBit)
+	cfg.SMTPURL = "smtp://" + o.smtpAddr + "?tls=none" // Herald's default: 8bit to a server offering 8BITMIME
+	if !o.eightBit {
+		cfg.SMTPURL += "&8bit=false"
+	}
 	cfg.From = "Herald News <digest@news.example.com>"
 	cfg.BaseURL = "https://herald.example.com"
 	cfg.SiteURL = "https://news.example.com"

@@ -60,7 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.wireMax, "wire-max", 200_000, "messages the wire-limit client sends at most")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the generated data")
 	fs.BoolVar(&o.verbose, "v", false, "progress on stderr")
-	fs.BoolVar(&o.eightBit, "8bit", true, "send 8bit bodies (Herald's smtp-url 8bit=true); false: quoted-printable")
+	fs.BoolVar(&o.eightBit, "8bit", true, "send 8bit bodies (Herald's default to a server offering 8BITMIME); false: quoted-printable (smtp-url 8bit=false)")
 	fs.IntVar(&o.cluster, "cluster", 0, "start a private Redis Cluster of this many masters (no replicas) instead of one redis-server")
 	fs.IntVar(&o.procs, "procs", 1, "dispatch processes running at once")
 	fs.StringVar(&o.sink, "sink", "", "internal: run as the SMTP sink on this address")

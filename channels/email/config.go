@@ -78,8 +78,15 @@ type Config struct {
 	// and shorter messages. A body that cannot go 8bit (a line over 998
 	// bytes that cannot be folded, a NUL, a bare CR) still goes
 	// quoted-printable. The bytes sent then differ from WriteMessage's
-	// (the outbox's) in their transfer encoding only. Default off.
+	// (the outbox's) in their transfer encoding only. Off in a zero
+	// Config; ParseURL turns it on unless the URL says 8bit=false.
 	EightBit bool
+	// EightBitSigned sends DKIM-signed messages 8bit too. Without it a
+	// signed message goes quoted-printable: a relay further on that
+	// cannot take 8bit would re-encode the body and break its signature,
+	// while a quoted-printable body reaches any server unchanged.
+	// ParseURL sets it for 8bit=true.
+	EightBitSigned bool
 	// DKIM, when set, signs every message (see dkim.go); nil sends them
 	// unsigned.
 	DKIM *DKIM
@@ -93,7 +100,9 @@ type Config struct {
 // ParseURL reads smtp://user:pass@host:port?tls=none|starttls|tls (also
 // smtps://, which means tls=tls). The user and password are percent-decoded.
 // Other query parameters: helo=NAME, pool=N, rate=PER_SECOND, timeout=30s,
-// 8bit=true (see Config.EightBit).
+// 8bit=auto|true|false (see Config.EightBit: auto, the default, sends
+// unsigned messages 8bit to a server announcing 8BITMIME and signed ones
+// quoted-printable; true sends signed ones 8bit too; false never).
 // Errors never contain the password.
 func ParseURL(raw string) (Config, error) {
 	u, err := url.Parse(raw)
@@ -112,7 +121,7 @@ func ParseURL(raw string) (Config, error) {
 }
 
 func configFromURL(u *url.URL) (Config, error) {
-	var cfg Config
+	cfg := Config{EightBit: true}
 	switch u.Scheme {
 	case "smtp":
 		cfg.TLS = TLSStartTLS
@@ -157,6 +166,19 @@ func applyQuery(cfg *Config, scheme string, q url.Values) error {
 	return nil
 }
 
+func applyEightBit(cfg *Config, val string) error {
+	if val == "auto" {
+		cfg.EightBit, cfg.EightBitSigned = true, false
+		return nil
+	}
+	on, err := strconv.ParseBool(val)
+	if err != nil {
+		return fmt.Errorf("8bit: %w", errors.New("want auto, true or false"))
+	}
+	cfg.EightBit, cfg.EightBitSigned = on, on
+	return nil
+}
+
 func applyParam(cfg *Config, scheme, key, val string) error {
 	var err error
 	switch key {
@@ -174,7 +196,7 @@ func applyParam(cfg *Config, scheme, key, val string) error {
 	case "timeout":
 		cfg.Timeout, err = time.ParseDuration(val)
 	case "8bit":
-		cfg.EightBit, err = strconv.ParseBool(val)
+		err = applyEightBit(cfg, val)
 	default:
 		return fmt.Errorf("unknown parameter %q (known: tls, helo, pool, rate, timeout, 8bit)", key)
 	}

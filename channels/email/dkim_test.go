@@ -121,7 +121,7 @@ func containsFold(list []string, s string) bool {
 func TestSendSignsDKIMEightBit(t *testing.T) {
 	srv, dns := smtptest.Start(t), dnstest.Start(t)
 	cfg := baseConfig(srv, &recorder{})
-	cfg.EightBit = true
+	cfg.EightBit, cfg.EightBitSigned = true, true
 	cfg.DKIM = signer(t, testKeys(t)["ed25519"], dns)
 	s := newSender(t, cfg, nil)
 	for _, id := range []string{"eight-1", "eight-2"} {
@@ -133,6 +133,28 @@ func TestSendSignsDKIMEightBit(t *testing.T) {
 	data := srv.Messages()[1].Data
 	if got := encodings(t, data); got != "8bit,8bit" {
 		t.Fatalf("encodings %s, want 8bit", got)
+	}
+	verify(t, data, dns)
+}
+
+// By default (8bit=auto) a signed message goes quoted-printable, even to
+// a server that takes 8bit: a relay further on that cannot would re-encode
+// it and break the signature.
+func TestSignedMessageQuotedPrintableByDefault(t *testing.T) {
+	srv, dns := smtptest.Start(t), dnstest.Start(t)
+	cfg := baseConfig(srv, &recorder{})
+	cfg.EightBit = true
+	cfg.DKIM = signer(t, testKeys(t)["ed25519"], dns)
+	s := newSender(t, cfg, nil)
+	for _, id := range []string{"auto-1", "auto-2"} {
+		if err := s.Send(context.Background(), testMessage(id)); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+	}
+	waitFor(t, srv, 2)
+	data := srv.Messages()[1].Data
+	if got := encodings(t, data); got != "quoted-printable,quoted-printable" {
+		t.Fatalf("encodings %s, want quoted-printable", got)
 	}
 	verify(t, data, dns)
 }

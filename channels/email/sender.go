@@ -109,7 +109,7 @@ func (s *Sender) warnPlainAuth() {
 // temporary; a message that cannot be composed is permanent
 // ("invalid_message").
 func (s *Sender) Send(ctx context.Context, msg *digest.Message) error {
-	env, err := s.envelope(msg, s.cfg.EightBit && s.has8bit.Load())
+	env, err := s.envelope(msg, s.eightBit())
 	if err != nil {
 		return digest.Permanent(0, "invalid_message", err)
 	}
@@ -131,6 +131,12 @@ func (s *Sender) Send(ctx context.Context, msg *digest.Message) error {
 		return fmt.Errorf("email: message %s: %w", msg.ID, err)
 	}
 	return nil
+}
+
+// eightBit reports whether a message may go 8bit (Config.EightBit,
+// Config.EightBitSigned), to the server as last seen.
+func (s *Sender) eightBit() bool {
+	return s.cfg.EightBit && (s.cfg.DKIM == nil || s.cfg.EightBitSigned) && s.has8bit.Load()
 }
 
 func (s *Sender) retryable(ctx context.Context, err error, attempt int) bool {
