@@ -91,7 +91,9 @@ var _ digest.EmptyRecorder = eventLog{}
 func (l eventLog) Record(ctx context.Context, d digest.Delivery) error {
 	err := l.RedisLog.Record(ctx, d)
 	l.emit(ctx, d)
-	l.a.Reach.Add(d)
+	if err == nil { // a failed record is retried: count it then
+		l.a.Reach.Add(d)
+	}
 	return err
 }
 
@@ -99,7 +101,9 @@ func (l eventLog) RecordShared(ctx context.Context, ds []digest.Delivery) error 
 	err := l.RedisLog.RecordShared(ctx, ds)
 	for _, d := range ds {
 		l.emit(ctx, d)
-		l.a.Reach.Add(d)
+		if err == nil { // a failed record is retried: count it then
+			l.a.Reach.Add(d)
+		}
 	}
 	return err
 }
