@@ -18,6 +18,7 @@ import (
 	"herald/internal/health"
 	"herald/internal/keyring"
 	"herald/internal/operators"
+	"herald/internal/reach"
 	"herald/internal/redisstate"
 	"herald/internal/webhooks"
 	"herald/stories"
@@ -58,8 +59,13 @@ type App struct {
 	// Feeds are the registered feeds; FeedPoller polls them (feeds.go).
 	Feeds      *feeds.Store
 	FeedPoller *feeds.Poller
+	// Reach counts where stories went (internal/reach); written at the
+	// end of every run (RecordRun), every few seconds during one, and at
+	// Close.
+	Reach *reach.Tally
 
-	ownRDB bool
+	empties emptyTally // empty digests by channel, until RecordRun writes them
+	ownRDB  bool
 }
 
 // Options are what a caller may supply instead of the defaults: an existing
@@ -121,6 +127,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 	a.Subs.SetFirstLookback(cfg.FirstLookback)
 	a.Log = digest.NewRedisLog(a.RDB, cfg.RedisPrefix, 0, cfg.RedisShards)
 	a.Operators = operators.New(a.RDB, cfg.RedisPrefix, a.Now)
+	a.Reach = reach.New(a.Stories, a.Now, 0, a.Logger)
 	if !opts.SkipLayoutCheck {
 		if err := a.Subs.CheckLayout(ctx); err != nil {
 			_ = a.Close()
@@ -141,8 +148,14 @@ func New(ctx context.Context, cfg Config, opts Options) (*App, error) {
 // is served).
 func (a *App) pingRedis(ctx context.Context) error { return redisstate.Ready(ctx, a.RDB) }
 
-// Close releases the Redis connection if App opened it.
+// Close writes the counts still in memory (story reach) and releases the
+// Redis connection if App opened it.
 func (a *App) Close() error {
+	if a.Reach != nil {
+		if err := a.Reach.Flush(context.Background()); err != nil {
+			a.Logger.Warn("story reach not written at close; lost", slog.Any("error", err))
+		}
+	}
 	if a.ownRDB {
 		return a.RDB.Close()
 	}

@@ -36,6 +36,7 @@ type harness struct {
 	smtp   *smtptest.Server
 	sleeps []time.Duration
 	runner *digest.Runner
+	email  *email.Sender
 }
 
 func newHarness(t *testing.T) *harness {
@@ -66,6 +67,7 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sender.Close() })
+	h.email = sender
 	h.runner = a.Runner(map[subscribers.Kind]digest.Channel{subscribers.KindEmail: sender})
 	return h
 }

@@ -83,9 +83,17 @@ var deliveryEvents = map[string]string{
 	"sent": webhooks.MessageSent, "failed": webhooks.MessageFailed, "permanent": webhooks.MessageBounced,
 }
 
+// Beside the log and the events, eventLog counts where stories went
+// (App.Reach) and the empty digests by channel (empty.go): in memory,
+// written in batches, never a command per delivery.
+var _ digest.EmptyRecorder = eventLog{}
+
 func (l eventLog) Record(ctx context.Context, d digest.Delivery) error {
 	err := l.RedisLog.Record(ctx, d)
 	l.emit(ctx, d)
+	if err == nil { // a failed record is retried: count it then
+		l.a.Reach.Add(d)
+	}
 	return err
 }
 
@@ -93,9 +101,15 @@ func (l eventLog) RecordShared(ctx context.Context, ds []digest.Delivery) error 
 	err := l.RedisLog.RecordShared(ctx, ds)
 	for _, d := range ds {
 		l.emit(ctx, d)
+		if err == nil { // a failed record is retried: count it then
+			l.a.Reach.Add(d)
+		}
 	}
 	return err
 }
+
+// RecordEmpty counts a digest with no stories under its channel.
+func (l eventLog) RecordEmpty(d digest.Delivery) { l.a.empties.add(d.Channel, 1) }
 
 func (l eventLog) emit(ctx context.Context, d digest.Delivery) {
 	typ, ok := deliveryEvents[d.Result]

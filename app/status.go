@@ -25,9 +25,20 @@ func (a *App) emptyKey(minute int64) string {
 }
 
 // RecordRun publishes a dispatch for "herald status": when it ran, and how
-// many digests it found with no stories. Every run reports, the ticks of
-// serve, run --once and POST /v1/dispatch alike.
+// many digests it found with no stories (in all, and by channel); and it
+// writes the run's story reach counts still in memory. Every run reports,
+// the ticks of serve, run --once and POST /v1/dispatch alike.
 func (a *App) RecordRun(ctx context.Context, at time.Time, st digest.Stats) {
+	a.publishRun(ctx, at, st)
+	if err := a.writeEmpties(ctx, at); err != nil {
+		a.Logger.Warn("publish run", slog.Any("error", err))
+	}
+	if err := a.Reach.Flush(ctx); err != nil {
+		a.Logger.Warn("story reach not written; kept for the next run", slog.Any("error", err))
+	}
+}
+
+func (a *App) publishRun(ctx context.Context, at time.Time, st digest.Stats) {
 	_, err := a.RDB.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, a.Cfg.RedisPrefix+"status:last_tick", at.UnixMilli(), 0)
 		if st.Empty > 0 {

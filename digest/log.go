@@ -26,11 +26,23 @@ type Delivery struct {
 	Attempt      int    // 1 for the first try at this window
 	Error        string
 	At           time.Time
+
+	// StoryIDs are the stories the message carried, and Alert says it went
+	// to an instant subscriber. Neither is written to the delivery log:
+	// they are for a Recorder's own in-process tallies (where a story went).
+	StoryIDs []string
+	Alert    bool
 }
 
 // Recorder keeps the delivery log.
 type Recorder interface {
 	Record(ctx context.Context, d Delivery) error
+}
+
+// EmptyRecorder is what a Recorder may offer to hear of a digest with no
+// stories, which sends nothing and is not in the delivery log.
+type EmptyRecorder interface {
+	RecordEmpty(d Delivery)
 }
 
 type discardRecorder struct{}

@@ -190,6 +190,7 @@ func (r *Runner) deliver(ctx, bg context.Context, d *Digest, token string, now t
 	next := r.sched.nextDue(sub, now)
 	if len(d.Items) == 0 && !r.SendEmpty {
 		r.finisher().later(finishing{sub: sub, token: token, cursor: d.Window.End, next: next})
+		r.recordEmpty(d, now)
 		return outcomeEmpty
 	}
 	t := r.Stages.start()
@@ -320,11 +321,34 @@ func (r *Runner) delivery(d *Digest, msg *Message, res outcome, err error, now t
 		SubscriberID: d.Subscriber.ID, MessageID: msg.ID, Channel: string(msg.Kind),
 		WindowStart: d.Window.Start, WindowEnd: d.Window.End, Stories: len(d.Items),
 		Result: string(res), Attempt: d.Subscriber.Attempts + 1, At: now,
+		StoryIDs: storyIDs(d), Alert: isAlert(d.Subscriber),
 	}
 	if err != nil {
 		rec.Error = err.Error()
 	}
 	return rec
+}
+
+func storyIDs(d *Digest) []string {
+	ids := make([]string, len(d.Items))
+	for i, it := range d.Items {
+		ids[i] = it.Story.ID
+	}
+	return ids
+}
+
+// isAlert reports an instant subscriber: its messages are alerts.
+func isAlert(sub *subscribers.Subscriber) bool {
+	sched, err := subscribers.ParseSchedule(sub.Schedule)
+	return err == nil && sched.Instant()
+}
+
+// recordEmpty tells a Recorder that offers it of a digest with no stories.
+func (r *Runner) recordEmpty(d *Digest, now time.Time) {
+	if er, ok := r.Recorder.(EmptyRecorder); ok {
+		er.RecordEmpty(Delivery{SubscriberID: d.Subscriber.ID, Channel: string(d.Subscriber.Kind),
+			WindowStart: d.Window.Start, WindowEnd: d.Window.End, Result: string(outcomeEmpty), At: now})
+	}
 }
 
 // retryDelay is the wait after the attempt-th temporary failure: RetryDelay

@@ -38,6 +38,9 @@
 //
 //	<prefix>story:<id>            STRING  the story as JSON; expires Retention
 //	                                      after it was first ingested
+//	<prefix>story:<id>:reach      HASH    counter -> messages that carried
+//	                                      the story (AddReach); expires
+//	                                      Retention after its first count
 //	<prefix>topic:<slug>:stories  ZSET    story id -> ingest time (unix ms)
 //	<prefix>topics                HASH    slug -> Topic as JSON (the registry)
 //

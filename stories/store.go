@@ -65,6 +65,7 @@ func NewStore(rdb redis.UniversalClient, prefix string, opts Options) *Store {
 }
 
 func (st *Store) storyKey(id string) string   { return st.prefix + "story:" + id }
+func (st *Store) reachKey(id string) string   { return st.prefix + "story:" + id + ":reach" }
 func (st *Store) topicKey(slug string) string { return st.prefix + "topic:" + slug + ":stories" }
 func (st *Store) registryKey() string         { return st.prefix + "topics" }
 func msTime(t time.Time) time.Time            { return time.UnixMilli(t.UnixMilli()).UTC() }
@@ -334,6 +335,7 @@ func (st *Store) Delete(ctx context.Context, id string) error {
 			p.ZRem(ctx, st.topicKey(t.Slug), id)
 		}
 		p.Del(ctx, st.storyKey(id))
+		p.Del(ctx, st.reachKey(id)) // its own slot: not in the DEL above
 		return nil
 	})
 	if err != nil {

@@ -22,7 +22,8 @@ import (
 // TestBrowserConsole drives the console of a real `herald serve` in
 // headless Chromium: a page opened without a session lands on the login;
 // five wrong passwords lock an account; sign in, search a subscriber,
-// pause and resume them, edit a topic's description, filter the log; a form without its
+// pause and resume them, edit a topic's description, see where a topic's
+// stories went, filter the log; a form without its
 // CSRF token and one posted from another origin are refused; sign out.
 // Screenshots of the dashboard and the subscriber page land in the test's
 // temp dir.
@@ -82,6 +83,7 @@ func TestBrowserConsole(t *testing.T) {
 	if tp, err := stories.NewStore(rdb, prefix, stories.Options{}).Topic(context.Background(), "japan"); err != nil || tp.Description != "Politics, trade and the yen" {
 		t.Errorf("topic after saving: %+v %v", tp, err)
 	}
+	topicReach(t, ctx, base, stories.NewStore(rdb, prefix, stories.Options{}), tmp)
 	run(t, ctx, "filter the log", chromedp.Click(chromedp.Search(`//nav/a[text()="Deliveries"]`)), chromedp.WaitVisible(chromedp.ID("filter")),
 		chromedp.SetValue(chromedp.ID("result"), "sent"), chromedp.SendKeys(chromedp.ID("subscriber"), "reader@example.com"),
 		chromedp.Click(chromedp.ID("filter")), chromedp.WaitReady(chromedp.CSS(`#result option[selected]`)))

@@ -22,6 +22,9 @@ type ConsoleDeps struct {
 	LastTick func(ctx context.Context) (time.Time, error)
 	// EmptySince counts digests with no stories since a time.
 	EmptySince func(ctx context.Context, since, now time.Time) (int64, error)
+	// EmptyByChannel counts them by channel: they are not in the delivery
+	// log, so the per-channel tables' empty column comes from here.
+	EmptyByChannel func(ctx context.Context, since, now time.Time) (map[string]int64, error)
 }
 
 // DeliveryLog is what the console reads of the delivery log.
@@ -134,7 +137,33 @@ func (s *Server) deliveryFigures(ctx context.Context, now time.Time, v *dashboar
 	v.Day = countByChannel(day)
 	v.Hour = countByChannel(since(day, now.Add(-time.Hour)))
 	v.Chart = hourlyChart(day, now)
-	return nil
+	if v.Hour, err = s.withEmpties(ctx, v.Hour, now.Add(-time.Hour), now); err != nil {
+		return err
+	}
+	v.Day, err = s.withEmpties(ctx, v.Day, now.Add(-24*time.Hour), now)
+	return err
+}
+
+// withEmpties puts each channel's empty digests since a time into rows,
+// adding a row for a channel that had only empty ones.
+func (s *Server) withEmpties(ctx context.Context, rows []channelCount, from, now time.Time) ([]channelCount, error) {
+	if s.d.Console.EmptyByChannel == nil {
+		return rows, nil
+	}
+	by, err := s.d.Console.EmptyByChannel(ctx, from, now)
+	if err != nil {
+		return nil, err
+	}
+	for channel, n := range by {
+		i := slices.IndexFunc(rows, func(c channelCount) bool { return c.Channel == channel })
+		if i < 0 {
+			rows = append(rows, channelCount{Channel: channel})
+			i = len(rows) - 1
+		}
+		rows[i].Empty += int(n)
+	}
+	slices.SortFunc(rows, func(a, b channelCount) int { return cmp.Compare(a.Channel, b.Channel) })
+	return rows, nil
 }
 
 func since(ds []digest.Delivery, t time.Time) []digest.Delivery {

@@ -12,6 +12,14 @@ import (
 type topicRow struct {
 	stories.Topic
 	Followers int64
+	Stories   []storyReach
+}
+
+// topicsView is the topics page: the topics, and the headings of the
+// stories' counts.
+type topicsView struct {
+	Topics  []topicRow
+	Columns []string
 }
 
 func (s *Server) adminTopics(w http.ResponseWriter, r *http.Request, ss session) {
@@ -20,7 +28,7 @@ func (s *Server) adminTopics(w http.ResponseWriter, r *http.Request, ss session)
 		s.adminUnavailable(w, ss, "topics", err)
 		return
 	}
-	p := s.page(ss, "Topics", "topics", rows)
+	p := s.page(ss, "Topics", "topics", topicsView{Topics: rows, Columns: reachColumns})
 	if slug := r.URL.Query().Get("saved"); slug != "" {
 		p.Notice = "Saved the description of " + slug + "."
 	}
@@ -40,9 +48,13 @@ func (s *Server) topicRows(r *http.Request) ([]topicRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	recent, err := s.recentStories(r.Context(), slugs)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]topicRow, len(topics))
 	for i, t := range topics {
-		rows[i] = topicRow{Topic: t, Followers: counts[t.Slug]}
+		rows[i] = topicRow{Topic: t, Followers: counts[t.Slug], Stories: recent[t.Slug]}
 	}
 	return rows, nil
 }

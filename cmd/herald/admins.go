@@ -19,11 +19,11 @@ func newAdminsCmd(cfg *app.Config) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "admins",
 		Short:   "Operators of the web console (/admin)",
-		Example: "  herald admins add editor@example.com",
+		Example: "  herald admins add editor@example.com\n  herald admins list\n  herald admins remove editor@example.com",
 		Args:    cobra.ArbitraryArgs,
 		RunE:    group,
 	}
-	cmd.AddCommand(newAdminsAddCmd(cfg))
+	cmd.AddCommand(newAdminsAddCmd(cfg), newAdminsListCmd(cfg), newAdminsRemoveCmd(cfg))
 	return cmd
 }
 

@@ -41,3 +41,32 @@ func TestAdminsAdd(t *testing.T) {
 		}
 	}
 }
+
+// herald admins list shows the operators; herald admins remove deletes
+// one (ending their sessions), and removing one not there is exit 2.
+func TestAdminsListAndRemove(t *testing.T) {
+	base := redisFlags(t)
+	file := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(file, []byte("a long console password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"editor@example.com", "desk@example.com"} {
+		if out, err := runCLI(t, append([]string{"admins", "add", email, "--password-file", file}, base...)...); err != nil {
+			t.Fatalf("add %s: %v\n%s", email, err, out)
+		}
+	}
+	out, err := runCLI(t, append([]string{"admins", "list"}, base...)...)
+	if err != nil || !strings.Contains(out, "EMAIL") || strings.Index(out, "desk@example.com") > strings.Index(out, "editor@example.com") {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	if out, err := runCLI(t, append([]string{"admins", "remove", "editor@example.com"}, base...)...); err != nil || !strings.Contains(out, "removed operator editor@example.com") {
+		t.Fatalf("remove: %v\n%s", err, out)
+	}
+	if out, _ := runCLI(t, append([]string{"admins", "list"}, base...)...); strings.Contains(out, "editor@example.com") || !strings.Contains(out, "desk@example.com") {
+		t.Errorf("list after remove:\n%s", out)
+	}
+	out, err = runCLI(t, append([]string{"admins", "remove", "editor@example.com"}, base...)...)
+	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "no such operator") {
+		t.Errorf("second remove: %v (exit %d), want exit 2, no such operator\n%s", err, exitCode(err), out)
+	}
+}

@@ -71,7 +71,7 @@ func serveConsole(a *app.App) (base string, stop func(), err error) {
 	}
 	h := web.New(web.Deps{RDB: a.RDB, Stories: a.Stories, Subs: a.Subs, Secret: []byte(a.Cfg.Secret),
 		KeyPrefix: a.Cfg.RedisPrefix, Operators: a.Operators, Health: a.Health, Preview: a.Preview,
-		Console: web.ConsoleDeps{Deliveries: a.Log, LastTick: a.LastTick, EmptySince: a.EmptySince},
+		Console: web.ConsoleDeps{Deliveries: a.Log, LastTick: a.LastTick, EmptySince: a.EmptySince, EmptyByChannel: a.EmptyByChannel},
 		Now:     a.Now, Logger: a.Logger})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() {

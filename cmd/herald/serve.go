@@ -96,8 +96,9 @@ func webDeps(a *app.App, chans *app.Channels) (web.Deps, error) {
 		},
 		Metrics: metrics, Health: a.Health, BounceThreshold: a.Cfg.BounceThreshold,
 		Operators: a.Operators,
-		Console:   web.ConsoleDeps{Deliveries: a.Log, LastTick: a.LastTick, EmptySince: a.EmptySince},
-		Now:       a.Now, Logger: a.Logger,
+		Console: web.ConsoleDeps{Deliveries: a.Log, LastTick: a.LastTick, EmptySince: a.EmptySince,
+			EmptyByChannel: a.EmptyByChannel},
+		Now: a.Now, Logger: a.Logger,
 	}
 	if err := withLimits(&d, a); err != nil {
 		return d, err

@@ -17,6 +17,19 @@ func (k keys) operator(email string) string {
 	return k.prefix + "operator:{" + strings.ToLower(email) + "}"
 }
 
+// operatorPattern matches every operator's key (not the sessions'), the
+// prefix's glob characters escaped.
+func (k keys) operatorPattern() string {
+	return globEscaper.Replace(k.prefix) + "operator:{*}"
+}
+
+// emailOf is the email an operator key names.
+func (k keys) emailOf(key string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(key, k.prefix+"operator:{"), "}")
+}
+
+var globEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`)
+
 func (k keys) session(tokenHash string) string {
 	return k.prefix + "operator:session:" + tokenHash
 }

@@ -1,7 +1,7 @@
 // Package operators keeps the console's operators (an email and a bcrypt
 // hash of a password) and their signed-in sessions in Redis. The CLI
-// (herald admins add) writes operators; the console checks passwords and
-// keeps sessions. A session is a random token in the operator's cookie;
+// (herald admins add, list, remove) keeps operators; the console checks
+// passwords and keeps sessions. A session is a random token in the operator's cookie;
 // Redis holds only its SHA-256, with an expiry, so a copy of the database
 // signs nobody in.
 package operators
@@ -22,6 +22,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
+
+	"herald/internal/rediscluster"
 )
 
 // MinPassword is the shortest password Add accepts, in bytes; bcrypt reads
@@ -190,4 +192,49 @@ func (st *Store) EndSession(ctx context.Context, token string) error {
 func TokenID(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// ErrNotFound says there is no such operator.
+var ErrNotFound = errors.New("operators: no such operator")
+
+// Remove deletes the operator email, which ends every session of theirs:
+// a session is only good while its operator's password generation is
+// stored (Session), and a new Add makes a new one. The session keys
+// themselves expire on their own.
+func (st *Store) Remove(ctx context.Context, email string) error {
+	n, err := st.rdb.Del(ctx, st.keys.operator(email)).Result()
+	if err != nil {
+		return fmt.Errorf("operators: remove %s: %w", email, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("operators: remove %s: %w", email, ErrNotFound)
+	}
+	return nil
+}
+
+// Operator is one operator as List shows it.
+type Operator struct {
+	Email     string
+	CreatedAt time.Time
+}
+
+// List returns every operator, sorted by email. It scans the keyspace (on
+// every master of a cluster): a command for the CLI, not for a page.
+func (st *Store) List(ctx context.Context) ([]Operator, error) {
+	keys, err := rediscluster.ScanAll(ctx, st.rdb, st.keys.operatorPattern())
+	if err != nil {
+		return nil, fmt.Errorf("operators: list: %w", err)
+	}
+	out := make([]Operator, 0, len(keys))
+	for _, k := range keys {
+		ms, err := st.rdb.HGet(ctx, k, "created_at").Int64()
+		if errors.Is(err, redis.Nil) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			return nil, fmt.Errorf("operators: list: %w", err)
+		}
+		out = append(out, Operator{Email: st.keys.emailOf(k), CreatedAt: time.UnixMilli(ms).UTC()})
+	}
+	return out, nil
 }
