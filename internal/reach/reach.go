@@ -36,8 +36,10 @@ func Counter(kind string, alert bool) string {
 	return kind + "_digest"
 }
 
-// DefaultEvery is how old the oldest unwritten count may get by default.
-const DefaultEvery = 5 * time.Second
+// DefaultEvery is how old the oldest unwritten count may get by default:
+// a write touches every story counted since the last, so at dispatch
+// rates one every half minute is a small share of a digest's commands.
+const DefaultEvery = 30 * time.Second
 
 // Writer adds counts (story id -> counter -> n); stories.Store is one.
 type Writer interface {
