@@ -345,6 +345,9 @@ func (c *compiler) call(n *parse.TemplateNode, t reflect.Type) (code, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.t == mixedType {
+		return nil, decline("template %q with and/or of several types", n.Name)
+	}
 	run, err := c.template(n.Name, e.t)
 	if err != nil {
 		return nil, err

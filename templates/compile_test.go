@@ -155,8 +155,8 @@ func TestCompiledContexts(t *testing.T) {
 func TestCompileDeclines(t *testing.T) {
 	for _, src := range []string{
 		`{{$x := .S}}{{$x}}`, `{{index .L 0}}`, `{{range $i, $e := .L}}{{$i}}{{end}}`, `{{.Items}}`, `{{len .L}}`,
-		`{{range .L}}{{break}}{{end}}`, `{{.S.Missing}}`, `{{template "nowhere" .}}`, `{{join .S ","}}`, `{{and .S .N}}`,
-		`{{1.5}}`, `{{nil}}`,
+		`{{range .L}}{{break}}{{end}}`, `{{.S.Missing}}`, `{{template "nowhere" .}}`, `{{join .S ","}}`, `{{print (and .S .N)}}`,
+		`{{1.5}}`, `{{nil}}`, `{{template "main" (and .S .N)}}`, `{{with and .S .N}}x{{end}}`,
 	} {
 		tt, err := texttemplate.New("main").Funcs(funcs).Parse(src)
 		if err != nil {
