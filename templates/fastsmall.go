@@ -85,10 +85,9 @@ func (f *fragments) renderKind(kind keyKind, v *StoryView) (*[nParts]string, err
 	return ps, nil
 }
 
-// keep puts ps in the cache, emptied first when full: dropping entries
-// one by one leaves the map's tombstones, and lookups in a map kept full
-// that way probe further and further, while the parts, compiled, render
-// again in a microsecond or so.
+// keep puts ps in the cache, emptied first when full: compiled, the parts
+// render again in a microsecond or so, so starting afresh is cheap, and
+// there is no walk over the map to thin it.
 func (f *fragments) keep(k smallKey, ps *[nParts]string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
