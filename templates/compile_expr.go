@@ -149,14 +149,16 @@ func fields(e expr, names []string) (expr, error) {
 }
 
 func field(e expr, f reflect.StructField) expr {
-	i, ptr := f.Index[0], e.t.Kind() == reflect.Pointer
-	return expr{t: f.Type, eval: func(r *runner, dot reflect.Value) val {
-		v := e.eval(r, dot).rv
-		if ptr {
-			v = v.Elem()
-		}
-		return data(v.Field(i))
-	}}
+	i, recv := f.Index[0], receiver(e)
+	return expr{t: f.Type, eval: func(r *runner, dot reflect.Value) val { return data(recv(r, dot).Field(i)) }}
+}
+
+// receiver is e's value, through the pointer when e is one.
+func receiver(e expr) func(r *runner, dot reflect.Value) reflect.Value {
+	if e.t.Kind() != reflect.Pointer {
+		return func(r *runner, dot reflect.Value) reflect.Value { return e.eval(r, dot).rv }
+	}
+	return func(r *runner, dot reflect.Value) reflect.Value { return e.eval(r, dot).rv.Elem() }
 }
 
 // method calls m, a method of e's value without arguments giving one
@@ -165,14 +167,7 @@ func method(e expr, m reflect.Method) (expr, error) {
 	if m.Type.NumIn() != 1 || m.Type.NumOut() != 1 {
 		return expr{}, decline("method %s", m.Name)
 	}
-	ptr := e.t.Kind() == reflect.Pointer
-	recv := func(r *runner, dot reflect.Value) reflect.Value {
-		if v := e.eval(r, dot).rv; !ptr {
-			return v
-		} else {
-			return v.Elem()
-		}
-	}
+	recv := receiver(e)
 	if fn, ok := m.Func.Interface().(func(StoryView) string); ok {
 		return str(func(r *runner, dot reflect.Value) string { return fn(arg[StoryView](recv(r, dot))) }), nil
 	}
