@@ -253,24 +253,23 @@ func (f *fragments) appendStory(b []byte, mark partID, v *StoryView) []byte {
 }
 
 // storyView is newStoryView with the story's parts rendered, from the
-// caches when they hold them.
-func (f *fragments) storyView(rank int, it digest.Item, full bool, l layout, loc *time.Location) (StoryView, error) {
+// caches when they hold them, built in v.
+func (f *fragments) storyView(v *StoryView, rank int, it digest.Item, full bool, l layout, loc *time.Location) error {
 	k := fragKey{st: it.Story, full: full, l: l}
 	f.mu.RLock()
-	v, ok := f.cache[k]
+	cached, ok := f.cache[k]
 	f.mu.RUnlock()
-	if !ok {
+	if ok {
+		*v = cached
+	} else {
 		var err error
-		if v, err = f.base(it.Story, full, l); err != nil {
-			return v, err
+		if *v, err = f.base(it.Story, full, l); err != nil {
+			return err
 		}
-		f.put(k, v)
+		f.put(k, *v)
 	}
 	v.personalize(rank, it, loc)
-	if err := f.smallParts(&v, k, rank); err != nil {
-		return v, err
-	}
-	return v, nil
+	return f.smallParts(v, k, rank)
 }
 
 // base is the story's view with its byStory parts rendered, before

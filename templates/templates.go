@@ -258,6 +258,7 @@ func (s *Set) RenderEmail(d *digest.Digest) (*digest.Rendered, error) {
 	var v *View
 	var html []byte
 	for _, l := range s.emailLayouts() {
+		recycleView(v) // the layout before, too big
 		var err error
 		if v, html, err = s.renderHTML(d, l, s.frags); err != nil {
 			return nil, err
@@ -266,6 +267,7 @@ func (s *Set) RenderEmail(d *digest.Digest) (*digest.Rendered, error) {
 			break
 		}
 	}
+	defer recycleView(v) // the email holds none of it
 	return s.finish(v, html, s.frags)
 }
 

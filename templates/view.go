@@ -146,19 +146,39 @@ type layout struct {
 
 // newView builds the view of d in layout l.
 func (s *Set) newView(d *digest.Digest, l layout) *View {
-	v, _ := s.buildView(d, l, func(rank int, it digest.Item, full bool, l layout, loc *time.Location) (StoryView, error) {
-		return newStoryView(rank, it, full, l, loc), nil
+	v, _ := s.buildView(d, l, func(dst *StoryView, rank int, it digest.Item, full bool, l layout, loc *time.Location) error {
+		*dst = newStoryView(rank, it, full, l, loc)
+		return nil
 	})
 	return v
 }
 
-// storyViewFunc builds the view of one story.
-type storyViewFunc func(rank int, it digest.Item, full bool, l layout, loc *time.Location) (StoryView, error)
+// storyViewFunc builds the view of one story into dst (in place, so that
+// no copy of it escapes).
+type storyViewFunc func(dst *StoryView, rank int, it digest.Item, full bool, l layout, loc *time.Location) error
+
+// views holds the views RenderEmail is done with (recycleView), so that
+// the next one reuses their story list.
+var views = sync.Pool{New: func() any { return new(View) }}
+
+// recycleView gives v, which nothing reads any more, back to views.
+func recycleView(v *View) {
+	if v != nil {
+		clear(v.Stories) // let go of what the stories held
+		views.Put(v)
+	}
+}
 
 // buildView builds the view of d in layout l, its stories with story.
 func (s *Set) buildView(d *digest.Digest, l layout, story storyViewFunc) (*View, error) {
 	loc := location(d.Subscriber)
-	v := &View{
+	v := views.Get().(*View)
+	stories := v.Stories[:0]
+	if cap(stories) < len(d.Items) {
+		stories = make([]StoryView, 0, len(d.Items))
+	}
+	*v = View{
+		Stories:  stories,
 		SiteName: s.opts.SiteName,
 		SiteURL:  firstNonEmpty(safeURL(d.Links.Site), safeURL(s.opts.SiteURL)),
 		Reader:   reader(d.Subscriber),
@@ -175,14 +195,12 @@ func (s *Set) buildView(d *digest.Digest, l layout, story storyViewFunc) (*View,
 	if v.Links.Web != "" { // the page shows every story: the first left out comes next
 		v.MoreURL = v.Links.Web + "#story-" + strconv.Itoa(len(d.Items)+1)
 	}
-	v.Stories = make([]StoryView, 0, len(d.Items))
 	for i, it := range d.Items {
-		sv, err := story(i+1, it, i < l.lead, l, loc)
-		if err != nil {
+		v.Stories = v.Stories[:i+1]
+		if err := story(&v.Stories[i], i+1, it, i < l.lead, l, loc); err != nil {
 			return nil, err
 		}
-		sv.slot = i
-		v.Stories = append(v.Stories, sv)
+		v.Stories[i].slot = i
 	}
 	s.subjectView(v, d)
 	v.TopicInfo = topicViews(d)
