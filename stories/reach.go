@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"herald/internal/rscript"
 )
 
 // Reach is where a story went: how many messages carried it, by counter
@@ -13,65 +16,41 @@ import (
 type Reach map[string]int64
 
 // AddReach adds counts (story id -> counter -> n) to the stories' reach
-// counters in one pipeline: an HINCRBY per counter, and an EXPIRE NX the
-// first time this store writes a story's counters. Each story's counters
-// are a key of their own, so they spread over a cluster as the stories do,
-// and they expire Retention after their first count (the story itself
-// expires Retention after its ingest, which came first): memory stays
-// bounded by what retention keeps.
+// counters: one script a story (its HINCRBYs and an EXPIRE NX), all in one
+// pipeline. Each story's counters are a key of their own, so they spread
+// over a cluster as the stories do, and they expire Retention after their
+// first count (the story itself expires Retention after its ingest, which
+// came first): memory stays bounded by what retention keeps.
 func (st *Store) AddReach(ctx context.Context, counts map[string]map[string]int64) error {
 	if len(counts) == 0 {
 		return nil
 	}
-	expire := st.reachToExpire(counts)
-	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for id, byCounter := range counts {
-			key := st.reachKey(id)
-			for counter, n := range byCounter {
-				p.HIncrBy(ctx, key, counter, n)
-			}
-			if expire[id] {
-				p.ExpireNX(ctx, key, st.retention)
-			}
+	ttl := int64(st.retention / time.Second)
+	calls := make([]rscript.Call, 0, len(counts))
+	for id, byCounter := range counts {
+		args := []any{ttl}
+		for counter, n := range byCounter {
+			args = append(args, counter, n)
 		}
-		return nil
-	})
-	if err != nil {
-		st.reachForget(expire)
-		return fmt.Errorf("stories: add reach: %w", err)
+		calls = append(calls, rscript.Call{Keys: []string{st.reachKey(id)}, Args: args})
+	}
+	for _, cmd := range rscript.EvalMany(ctx, st.rdb, reachScript, calls) {
+		if err := cmd.Err(); err != nil {
+			return fmt.Errorf("stories: add reach: %w", err)
+		}
 	}
 	return nil
 }
 
-// maxReachTTL bounds the reach keys a store remembers setting the expiry
-// of; past it, it forgets them all (and sets each once more).
-const maxReachTTL = 1 << 16
-
-// reachToExpire are the stories of counts whose reach key this store has
-// not set the expiry of yet, now marked as set.
-func (st *Store) reachToExpire(counts map[string]map[string]int64) map[string]bool {
-	st.reachMu.Lock()
-	defer st.reachMu.Unlock()
-	if st.reachTTL == nil || len(st.reachTTL) > maxReachTTL {
-		st.reachTTL = map[string]bool{}
-	}
-	out := map[string]bool{}
-	for id := range counts {
-		if !st.reachTTL[id] {
-			st.reachTTL[id], out[id] = true, true
-		}
-	}
-	return out
-}
-
-// reachForget unmarks ids after a failed write.
-func (st *Store) reachForget(ids map[string]bool) {
-	st.reachMu.Lock()
-	defer st.reachMu.Unlock()
-	for id := range ids {
-		delete(st.reachTTL, id)
-	}
-}
+// reachScript adds ARGV[2], ARGV[3], ... (counter, n pairs) to the reach
+// hash KEYS[1] and gives it an expiry of ARGV[1] seconds if it has none.
+var reachScript = redis.NewScript(`
+for i = 2, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
+return 1
+`)
 
 // ReachOf returns the reach counters of each of ids (a story nothing
 // carried yet has none), with one pipelined HGETALL a story.

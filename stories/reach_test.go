@@ -8,36 +8,6 @@ import (
 	"herald/stories"
 )
 
-// A store sets a reach key's expiry with its first write only (a write
-// a flush touches thousands of stories), and again for a story deleted
-// and counted anew.
-func TestReachExpirySetOnce(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	f.put(t, validStory("a"))
-	key := f.prefix + "story:a:reach"
-	add := map[string]map[string]int64{"a": {"email_digest": 1}}
-	if err := f.store.AddReach(ctx, add); err != nil {
-		t.Fatal(err)
-	}
-	f.rdb.Persist(ctx, key)
-	if err := f.store.AddReach(ctx, add); err != nil {
-		t.Fatal(err)
-	}
-	if ttl := f.rdb.TTL(ctx, key).Val(); ttl != -1 {
-		t.Fatalf("TTL %v after a second write: the expiry was sent again", ttl)
-	}
-	if err := f.store.Delete(ctx, "a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.store.AddReach(ctx, add); err != nil {
-		t.Fatal(err)
-	}
-	if ttl := f.rdb.TTL(ctx, key).Val(); ttl <= 0 {
-		t.Fatalf("TTL %v of a story counted again after its deletion", ttl)
-	}
-}
-
 // Reach counters add up, live in a key of the story's own that expires
 // with retention, and go when the story is deleted.
 func TestReach(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -39,9 +38,6 @@ type Store struct {
 	prefix    string
 	now       func() time.Time
 	retention time.Duration
-
-	reachMu  sync.Mutex
-	reachTTL map[string]bool // reach keys this store has set the expiry of (reach.go)
 }
 
 // Entry is one story in a topic's index.
@@ -345,7 +341,6 @@ func (st *Store) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("stories: delete %q: %w", id, err)
 	}
-	st.reachForget(map[string]bool{id: true}) // counted again, the key needs its expiry again
 	return nil
 }
 

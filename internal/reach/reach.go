@@ -2,8 +2,8 @@
 // accepted, each story it carried counts once under the message's channel
 // kind and sort, an email digest, an email alert (an instant subscriber's
 // message), a Slack digest or a Slack alert. The counts add up in memory
-// and are written in batches (stories.Store.AddReach: one pipelined HINCRBY
-// per story and counter touched), when the oldest unwritten count is Every
+// and are written in batches (stories.Store.AddReach: one pipelined script
+// per story touched), when the oldest unwritten count is Every
 // old and whenever the owner flushes (at the end of a dispatch run and at
 // shutdown), so counting adds no Redis command per delivery. Counts not yet
 // written when a process dies are lost: the figures are a guide, not an
@@ -37,9 +37,10 @@ func Counter(kind string, alert bool) string {
 }
 
 // DefaultEvery is how old the oldest unwritten count may get by default:
-// a write touches every story counted since the last, so at dispatch
-// rates one every half minute is a small share of a digest's commands.
-const DefaultEvery = 30 * time.Second
+// a write touches every story counted since the last (one script a
+// story), so at dispatch rates one a minute, and one at each run's end,
+// are a small share of a digest's commands.
+const DefaultEvery = time.Minute
 
 // Writer adds counts (story id -> counter -> n); stories.Store is one.
 type Writer interface {
