@@ -117,46 +117,32 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// With 8bit bodies the signature covers the 8bit bytes that are sent.
+// Signed messages to a server that takes 8bit: with EightBitSigned
+// (8bit=true) the signature covers the 8bit bytes that are sent; by
+// default (8bit=auto) they go quoted-printable, as a relay further on that
+// cannot take 8bit would re-encode them and break the signature.
 func TestSendSignsDKIMEightBit(t *testing.T) {
-	srv, dns := smtptest.Start(t), dnstest.Start(t)
-	cfg := baseConfig(srv, &recorder{})
-	cfg.EightBit, cfg.EightBitSigned = true, true
-	cfg.DKIM = signer(t, testKeys(t)["ed25519"], dns)
-	s := newSender(t, cfg, nil)
-	for _, id := range []string{"eight-1", "eight-2"} {
-		if err := s.Send(context.Background(), testMessage(id)); err != nil {
-			t.Fatalf("Send: %v", err)
+	for _, tt := range []struct {
+		signed8bit bool
+		want       string
+	}{{true, "8bit,8bit"}, {false, "quoted-printable,quoted-printable"}} {
+		srv, dns := smtptest.Start(t), dnstest.Start(t)
+		cfg := baseConfig(srv, &recorder{})
+		cfg.EightBit, cfg.EightBitSigned = true, tt.signed8bit
+		cfg.DKIM = signer(t, testKeys(t)["ed25519"], dns)
+		s := newSender(t, cfg, nil)
+		for _, id := range []string{"eight-1", "eight-2"} {
+			if err := s.Send(context.Background(), testMessage(id)); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
 		}
-	}
-	waitFor(t, srv, 2)
-	data := srv.Messages()[1].Data
-	if got := encodings(t, data); got != "8bit,8bit" {
-		t.Fatalf("encodings %s, want 8bit", got)
-	}
-	verify(t, data, dns)
-}
-
-// By default (8bit=auto) a signed message goes quoted-printable, even to
-// a server that takes 8bit: a relay further on that cannot would re-encode
-// it and break the signature.
-func TestSignedMessageQuotedPrintableByDefault(t *testing.T) {
-	srv, dns := smtptest.Start(t), dnstest.Start(t)
-	cfg := baseConfig(srv, &recorder{})
-	cfg.EightBit = true
-	cfg.DKIM = signer(t, testKeys(t)["ed25519"], dns)
-	s := newSender(t, cfg, nil)
-	for _, id := range []string{"auto-1", "auto-2"} {
-		if err := s.Send(context.Background(), testMessage(id)); err != nil {
-			t.Fatalf("Send: %v", err)
+		waitFor(t, srv, 2)
+		data := srv.Messages()[1].Data
+		if got := encodings(t, data); got != tt.want {
+			t.Fatalf("EightBitSigned %v: encodings %s, want %s", tt.signed8bit, got, tt.want)
 		}
+		verify(t, data, dns)
 	}
-	waitFor(t, srv, 2)
-	data := srv.Messages()[1].Data
-	if got := encodings(t, data); got != "quoted-printable,quoted-printable" {
-		t.Fatalf("encodings %s, want quoted-printable", got)
-	}
-	verify(t, data, dns)
 }
 
 // The signature still verifies on the message as mailpit stored it, after
