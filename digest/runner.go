@@ -321,7 +321,7 @@ func (r *Runner) delivery(d *Digest, msg *Message, res outcome, err error, now t
 		SubscriberID: d.Subscriber.ID, MessageID: msg.ID, Channel: string(msg.Kind),
 		WindowStart: d.Window.Start, WindowEnd: d.Window.End, Stories: len(d.Items),
 		Result: string(res), Attempt: d.Subscriber.Attempts + 1, At: now,
-		StoryIDs: storyIDs(d), Alert: isAlert(d.Subscriber),
+		StoryIDs: storyIDs(d), Alert: r.sched.instant(d.Subscriber),
 	}
 	if err != nil {
 		rec.Error = err.Error()
@@ -335,12 +335,6 @@ func storyIDs(d *Digest) []string {
 		ids[i] = it.Story.ID
 	}
 	return ids
-}
-
-// isAlert reports an instant subscriber: its messages are alerts.
-func isAlert(sub *subscribers.Subscriber) bool {
-	sched, err := subscribers.ParseSchedule(sub.Schedule)
-	return err == nil && sched.Instant()
 }
 
 // recordEmpty tells a Recorder that offers it of a digest with no stories.

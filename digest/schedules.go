@@ -52,6 +52,13 @@ func parseSchedule(spec string) parsedSchedule {
 	return parsedSchedule{s: s, ok: err == nil}
 }
 
+// instant reports an instant subscriber (its messages are alerts), with
+// the schedule parsed once per spec.
+func (c *schedules) instant(sub *subscribers.Subscriber) bool {
+	p := c.parse(sub.Schedule)
+	return p.ok && p.s.Instant()
+}
+
 // nextDue is NextDue with the schedule parsed once per spec.
 func (c *schedules) nextDue(sub *subscribers.Subscriber, now time.Time) time.Time {
 	return nextDue(c.parse(sub.Schedule), sub, now)
