@@ -169,12 +169,11 @@ const linkLifetime = 365 * 24 * time.Hour
 // Links signs the personal links of d's subscriber, and an unfollow link
 // for each topic d's stories matched.
 func (a *App) Links(d *digest.Digest) digest.Links {
-	l := a.SubscriberLinks(d.Subscriber)
+	base, exp := strings.TrimRight(a.Cfg.BaseURL, "/"), a.Now().Add(linkLifetime)
+	l := a.subscriberLinks(d.Subscriber, base, exp)
 	if d.Subscriber.Kind != subscribers.KindEmail {
 		return l
 	}
-	base := strings.TrimRight(a.Cfg.BaseURL, "/")
-	exp := a.Now().Add(linkLifetime)
 	l.Unfollow = map[string]string{}
 	for _, slug := range d.MatchedTopics() {
 		l.Unfollow[slug] = base + "/f/" + slug + "/" + subscribers.SignToken(a.Keys, d.Subscriber, subscribers.ActionUnfollow(slug), exp)
@@ -184,8 +183,11 @@ func (a *App) Links(d *digest.Digest) digest.Links {
 
 // SubscriberLinks signs the subscriber's personal links.
 func (a *App) SubscriberLinks(sub *subscribers.Subscriber) digest.Links {
-	base := strings.TrimRight(a.Cfg.BaseURL, "/")
-	exp := a.Now().Add(linkLifetime)
+	return a.subscriberLinks(sub, strings.TrimRight(a.Cfg.BaseURL, "/"), a.Now().Add(linkLifetime))
+}
+
+// subscriberLinks signs sub's links under base, valid until exp.
+func (a *App) subscriberLinks(sub *subscribers.Subscriber, base string, exp time.Time) digest.Links {
 	l := digest.Links{
 		Site:        a.Cfg.SiteURL,
 		Unsubscribe: base + "/u/" + subscribers.SignToken(a.Keys, sub, subscribers.ActionUnsubscribe, exp),
