@@ -29,21 +29,7 @@ func (st *Store) Recent(ctx context.Context, slug string, offset, limit int) ([]
 // newest entries (by ingest), newest first: one pipelined ZREVRANGE a
 // topic. Topics with no entries are absent from the map.
 func (st *Store) RecentMany(ctx context.Context, slugs []string, limit int) (map[string][]Entry, error) {
-	cmds := make(map[string]*redis.ZSliceCmd, len(slugs))
-	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, slug := range slugs {
-			cmds[slug] = p.ZRevRangeWithScores(ctx, st.topicKey(slug), 0, int64(limit-1))
-		}
-		return nil
+	return st.perTopic(ctx, "recent", slugs, func(p redis.Pipeliner, key string) *redis.ZSliceCmd {
+		return p.ZRevRangeWithScores(ctx, key, 0, int64(limit-1))
 	})
-	if err != nil {
-		return nil, fmt.Errorf("stories: recent: %w", err)
-	}
-	out := make(map[string][]Entry, len(cmds))
-	for slug, cmd := range cmds {
-		if entries := toEntries(cmd.Val()); len(entries) > 0 {
-			out[slug] = entries
-		}
-	}
-	return out, nil
 }

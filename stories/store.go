@@ -354,15 +354,23 @@ func (st *Store) Window(ctx context.Context, slugs []string, start, end time.Tim
 	if !start.IsZero() {
 		rng.Min = "(" + msScore(start)
 	}
+	return st.perTopic(ctx, "window", slugs, func(p redis.Pipeliner, key string) *redis.ZSliceCmd {
+		return p.ZRangeByScoreWithScores(ctx, key, rng)
+	})
+}
+
+// perTopic runs read on each of slugs' index keys in one pipeline and
+// returns the entries by topic; topics with none are absent from the map.
+func (st *Store) perTopic(ctx context.Context, op string, slugs []string, read func(p redis.Pipeliner, key string) *redis.ZSliceCmd) (map[string][]Entry, error) {
 	cmds := make(map[string]*redis.ZSliceCmd, len(slugs))
 	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, slug := range slugs {
-			cmds[slug] = p.ZRangeByScoreWithScores(ctx, st.topicKey(slug), rng)
+			cmds[slug] = read(p, st.topicKey(slug))
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("stories: window: %w", err)
+		return nil, fmt.Errorf("stories: %s: %w", op, err)
 	}
 	out := make(map[string][]Entry, len(cmds))
 	for slug, cmd := range cmds {
