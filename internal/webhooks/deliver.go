@@ -157,10 +157,12 @@ func (d *Deliverer) deliverOne(ctx context.Context, ep *Endpoint, i int, m redis
 			return errors.New("webhooks: lease lost")
 		}
 		code, err := d.post(ctx, ep, m)
-		if ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil {
 			return ctx.Err() // stopping: not the endpoint's failure
 		}
-		d.record(ctx, ep.ID, code, err)
+		// Accepted: recorded and passed even when stopping meanwhile, so
+		// the event is not posted again after a restart.
+		d.record(context.WithoutCancel(ctx), ep.ID, code, err)
 		if err == nil {
 			break
 		}
@@ -168,7 +170,7 @@ func (d *Deliverer) deliverOne(ctx context.Context, ep *Endpoint, i int, m redis
 			return werr
 		}
 	}
-	return d.Store.rdb.Set(ctx, d.Store.cursorKey(ep.ID, i), m.ID, 0).Err()
+	return d.Store.rdb.Set(context.WithoutCancel(ctx), d.Store.cursorKey(ep.ID, i), m.ID, 0).Err()
 }
 
 // wait is the backoff after failed attempt n (0-based): RetryMin doubled

@@ -109,6 +109,12 @@ func TestDeliveryRetriesInOrder(t *testing.T) {
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
 	waitFor(t, func() bool { return len(rc.events()) >= 15 })
+	// The endpoint counts an event before its answer reaches the
+	// deliverer, which then records it: wait for the record too.
+	waitFor(t, func() bool {
+		status, err := st.Status(context.Background(), ep.ID)
+		return err == nil && status.Delivered >= 15
+	})
 	stop()
 	<-done
 	got := rc.events()
