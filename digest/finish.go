@@ -143,14 +143,14 @@ func (f *finisher) retry(what string, try func() bool) {
 	limit := max(finishRetryMin, 2*r.Lease)
 	start := time.Now()
 	for wait := 50 * time.Millisecond; !try(); wait = min(2*wait, 2*time.Second) {
-		r.storeDown.Store(true)
+		r.gate.shut()
 		if time.Since(start) > limit {
 			r.Logger.Error(what+": giving up; Redis unreachable", slog.Duration("after", time.Since(start)))
 			break
 		}
 		time.Sleep(wait)
 	}
-	r.storeDown.Store(false)
+	r.gate.reopen()
 }
 
 // complete runs the completions and returns those that failed for a reason

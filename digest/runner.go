@@ -11,7 +11,6 @@ import (
 	mrand "math/rand/v2"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"herald/subscribers"
@@ -59,10 +58,10 @@ type Runner struct {
 	// next digest.
 	IndexMaxAge time.Duration
 
-	finOnce   sync.Once
-	fin       *finisher
-	storeDown atomic.Bool // a completion is being retried: start no sends
-	sched     schedules
+	finOnce sync.Once
+	fin     *finisher
+	gate    storeGate // shut while a completion is being retried: start no sends
+	sched   schedules
 }
 
 // Stats counts what one dispatch did.
@@ -172,13 +171,15 @@ func (st *Stats) add(o outcome) {
 // cancellation, for the writes that must happen even during shutdown.
 func (r *Runner) deliver(ctx, bg context.Context, d *Digest, token string, now time.Time) outcome {
 	sub := d.Subscriber
+	open := r.gate.wait(ctx, r.Lease-r.Lease/4-r.Now().Sub(now))
 	if ctx.Err() != nil {
 		r.release(bg, sub, token, now, "shutdown before send")
 		return outcomeDeferred
 	}
-	if r.storeDown.Load() {
-		// Redis is away: a message sent now could not be recorded. The
-		// claim lapses and the subscriber is due again after the lease.
+	if !open {
+		// Redis stayed away for most of the lease: a message sent now could
+		// not be recorded. The claim lapses and the subscriber is due again
+		// after the lease.
 		return outcomeDeferred
 	}
 	if r.Now().Sub(now) > r.Lease-r.Lease/4 {
