@@ -186,14 +186,16 @@ func (r *Runner) acquire(ctx context.Context, ids []string, token string, now ti
 				r.Logger.Warn("drop due entry", slog.String("subscriber", ids[i]), slog.Any("error", err))
 			}
 		case errors.Is(err, subscribers.ErrBusy):
-		case errors.Is(err, subscribers.ErrNotDurable):
-			// The lease may be lost in a failover: send nothing now, and put
-			// the subscriber back in line rather than behind its lease.
-			r.Logger.Warn("lease not confirmed by the replicas", slog.String("subscriber", ids[i]), slog.Any("error", err))
+		case subscribers.Transient(err):
+			// The lease is unconfirmed by the replicas (it may be lost in a
+			// failover) or its write failed (the subscriber's master is
+			// away): send nothing now, and put the subscriber back in line
+			// rather than behind the claim's lease.
+			r.Logger.Warn("lease not taken: requeued", slog.String("subscriber", ids[i]), slog.Any("error", err))
 			if err := r.Subscribers.Resync(ctx, ids[i], now.Add(r.Settle)); err != nil {
 				r.Logger.Warn("requeue", slog.String("subscriber", ids[i]), slog.Any("error", err))
 			}
-		case err != nil:
+		case err != nil: // an answer about its data: due again after the claim's lease
 			r.Logger.Warn("acquire failed", slog.String("subscriber", ids[i]), slog.Any("error", err))
 		default:
 			subs = append(subs, out[i])

@@ -33,7 +33,10 @@ import (
 // claimed but never completed becomes claimable again when the lease has
 // passed. The limit is spread over the shards, starting at a random one,
 // and what a shard could not fill goes to the shards that still have work,
-// so no process owns a part of the schedule.
+// so no process owns a part of the schedule. A shard that cannot be read
+// (its master just died) is left out: what the others gave is returned, so
+// none of it waits behind its lease, and the error only when nothing was
+// claimed.
 func (st *Store) Claim(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]string, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -43,12 +46,13 @@ func (st *Store) Claim(ctx context.Context, now time.Time, limit int, lease time
 	}
 	pending := rotated(st.shards, mrand.IntN(st.shards))
 	var due []redis.Z
+	var failed error
 	for len(due) < limit && len(pending) > 0 {
 		got, more, err := st.claimRound(ctx, pending, now, limit-len(due), lease)
-		if err != nil {
-			return nil, fmt.Errorf("subscribers: claim: %w", err)
-		}
-		due, pending = append(due, got...), more
+		due, pending, failed = append(due, got...), more, cmp.Or(failed, err)
+	}
+	if len(due) == 0 && failed != nil {
+		return nil, fmt.Errorf("subscribers: claim: %w", failed)
 	}
 	slices.SortStableFunc(due, func(a, b redis.Z) int { return cmp.Compare(a.Score, b.Score) })
 	ids := make([]string, len(due))
@@ -61,7 +65,8 @@ func (st *Store) Claim(ctx context.Context, now time.Time, limit int, lease time
 // claimRound claims up to want IDs (with their due times) from shards,
 // spread evenly (the first shards take one more), in one pipelined round
 // trip. more lists the shards that may hold more: those that gave all they
-// were asked for, and those asked for none.
+// were asked for, and those asked for none; err is the first shard's
+// failure (that shard is not in more).
 func (st *Store) claimRound(ctx context.Context, shards []int, now time.Time, want int, lease time.Duration) (due []redis.Z, more []int, err error) {
 	asked := make([]int, len(shards))
 	calls := make([]scriptCall, 0, len(shards))
@@ -74,9 +79,10 @@ func (st *Store) claimRound(ctx context.Context, shards []int, now time.Time, wa
 	}
 	cmds := st.evalMany(ctx, claimScript, calls)
 	for i, cmd := range cmds {
-		flat, err := cmd.StringSlice()
-		if err != nil {
-			return nil, nil, err
+		flat, cerr := cmd.StringSlice()
+		if cerr != nil {
+			err = cmp.Or(err, cerr)
+			continue
 		}
 		for j := 0; j+1 < len(flat); j += 2 {
 			score, _ := strconv.ParseFloat(flat[j+1], 64)
@@ -86,7 +92,7 @@ func (st *Store) claimRound(ctx context.Context, shards []int, now time.Time, wa
 			more = append(more, shards[i])
 		}
 	}
-	return due, more, nil
+	return due, more, err
 }
 
 // rotated is 0..n-1 starting at start.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"herald/internal/redistest"
+	"herald/internal/settable"
 	"herald/subscribers"
 )
 
@@ -400,4 +401,43 @@ func TestReactivateAfterBounce(t *testing.T) {
 		t.Errorf("reactivated: %+v", got)
 	}
 	checkBacklog(t, st, due0.Add(24*time.Hour), 1)
+}
+
+// A due shard that cannot be read (its master just died) does not stop a
+// claim: the other shards' IDs come back rather than wait behind the lease
+// their claim set, and Claim fails only when nothing could be claimed.
+func TestClaimLeavesOutAFailingShard(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	st := subscribers.NewStore(rdb, prefix, settable.New(t0).Now, subscribers.WithShards(4))
+	ctx := context.Background()
+	var ids []string
+	for i := range 16 {
+		ids = append(ids, mustAdd(t, st, &subscribers.Subscriber{Email: fmt.Sprintf("shard%02d@example.com", i)}).ID)
+	}
+	var broken string
+	for _, k := range redistest.Keys(t, rdb, prefix+"due:*") {
+		if rdb.ZScore(ctx, k, ids[0]).Err() == nil {
+			broken = k
+		}
+	}
+	lost := rdb.ZRange(ctx, broken, 0, -1).Val()
+	if err := rdb.Set(ctx, broken, "not a sorted set", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, id := range ids {
+		if !slices.Contains(lost, id) {
+			want = append(want, id)
+		}
+	}
+	now := due0.Add(time.Minute)
+	got, err := st.Claim(ctx, now, 100, time.Minute)
+	slices.Sort(got)
+	slices.Sort(want)
+	if err != nil || len(want) == 0 || !slices.Equal(got, want) {
+		t.Fatalf("Claim = %v, %v; want the %d IDs of the other shards", got, err, len(want))
+	}
+	if got, err := st.Claim(ctx, now, 100, time.Minute); err == nil {
+		t.Errorf("Claim with only the failing shard left = %v, nil; want its error", got)
+	}
 }
