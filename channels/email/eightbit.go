@@ -23,7 +23,7 @@ func eightBitText(text []byte) ([]byte, bool) {
 	if !clean8(text) {
 		return nil, false
 	}
-	return text, longestLine(text) <= maxLine
+	return text, linesFit(text, maxLine)
 }
 
 // eightBitHTML returns html as it can travel 8bit, its long lines folded,
@@ -32,7 +32,7 @@ func eightBitHTML(html []byte) ([]byte, bool) {
 	if !clean8(html) {
 		return nil, false
 	}
-	if longestLine(html) <= maxLine {
+	if linesFit(html, maxLine) {
 		return html, true
 	}
 	if bytes.Contains(bytes.ToLower(html), []byte("white-space")) {
@@ -59,22 +59,25 @@ func clean8(b []byte) bool {
 	return true
 }
 
-// longestLine is the length of b's longest line, without its line break.
-func longestLine(b []byte) int {
-	longest := 0
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			i = len(b)
+// linesFit reports whether no line of b is longer than limit bytes, its
+// line break not counted. It looks at a window a line may fill at most
+// (limit bytes and a CR LF) and jumps to its last line break, so it costs
+// a call a window rather than one a line.
+func linesFit(b []byte, limit int) bool {
+	for len(b) > limit {
+		w := b[:min(len(b), limit+2)]
+		i := bytes.LastIndexByte(w, '\n')
+		if i < 0 { // one line left: it fits only as limit bytes and a CR
+			return len(b) == limit+1 && b[limit] == '\r'
 		}
-		n := i
-		if n > 0 && b[n-1] == '\r' {
-			n--
+		// Every line ending in w is at most limit long but the first, when
+		// its break is w's last byte without a CR before it.
+		if i == limit+1 && b[limit] != '\r' && bytes.IndexByte(w[:i], '\n') < 0 {
+			return false
 		}
-		longest = max(longest, n)
-		b = b[min(i+1, len(b)):]
+		b = b[i+1:]
 	}
-	return longest
+	return true
 }
 
 // rawText are the elements whose text is taken as it is.

@@ -2,6 +2,7 @@ package email
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -62,5 +63,38 @@ func TestEightBitText(t *testing.T) {
 				t.Errorf("ok = %v, want %v", ok, tt.ok)
 			}
 		})
+	}
+}
+
+// longestLine is the length of b's longest line, without its line break.
+func longestLine(b []byte) int {
+	longest := 0
+	for line := range bytes.Lines(b) {
+		longest = max(longest, len(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))))
+	}
+	return longest
+}
+
+// linesFit agrees with the longest line, line by line, on lines around the
+// limit with LF, CR LF and a last line without a break.
+func TestLinesFit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const limit = 20
+	for range 20000 {
+		var b []byte
+		for range rng.IntN(8) {
+			b = append(b, bytes.Repeat([]byte("x"), rng.IntN(limit+4))...)
+			switch rng.IntN(4) {
+			case 0:
+				b = append(b, '\r', '\n')
+			case 1:
+				b = append(b, '\r')
+			default:
+				b = append(b, '\n')
+			}
+		}
+		if got, want := linesFit(b, limit), longestLine(b) <= limit; got != want {
+			t.Fatalf("linesFit(%q, %d) = %v, longest line %d", b, limit, got, longestLine(b))
+		}
 	}
 }
