@@ -50,6 +50,7 @@ type entryRef struct {
 // without time.Time calls) and the topics it was found under.
 type catStory struct {
 	story   *stories.Story
+	sum     uint64 // of the stored bytes story was read from (0: not known)
 	pubSec  int64
 	pubNsec int32
 	prio    uint8 // the newsroom's priority, as ranking reads it
@@ -167,7 +168,7 @@ func (c *catalog) fetch(ctx context.Context, slugs []string, index map[string][]
 	for len(ids) > 0 { // in chunks: the replies and their decoding need not all be in memory at once
 		chunk := ids[:min(len(ids), fetchChunk)]
 		ids = ids[len(chunk):]
-		byID, err := c.store.GetMany(ctx, chunk)
+		byID, err := c.getMany(ctx, chunk)
 		if err != nil {
 			return fmt.Errorf("digest: gather stories: %w", err)
 		}
@@ -192,23 +193,55 @@ func (c *catalog) missing(slugs []string, index map[string][]stories.Entry) []st
 	return ids
 }
 
+// knownStore is what a StoryStore may offer (stories.Store does): a read
+// that gives back the copies the catalog holds of unchanged stories rather
+// than decode them again.
+type knownStore interface {
+	GetManyKnown(ctx context.Context, ids []string, held func(id string) (stories.Known, bool)) (map[string]stories.Known, error)
+}
+
+// getMany reads the stories of ids, taking prev's copies of those unchanged.
+func (c *catalog) getMany(ctx context.Context, ids []string) (map[string]stories.Known, error) {
+	if ks, ok := c.store.(knownStore); ok {
+		return ks.GetManyKnown(ctx, ids, c.held)
+	}
+	byID, err := c.store.GetMany(ctx, ids)
+	out := make(map[string]stories.Known, len(byID))
+	for id, st := range byID {
+		out[id] = stories.Known{Story: st}
+	}
+	return out, err
+}
+
+// held is prev's copy of the story id, if prev holds one.
+func (c *catalog) held(id string) (stories.Known, bool) {
+	if c.prev == nil {
+		return stories.Known{}, false
+	}
+	i, ok := c.prev.byID[id]
+	if !ok {
+		return stories.Known{}, false
+	}
+	return stories.Known{Story: c.prev.stories[i].story, Sum: c.prev.stories[i].sum}, true
+}
+
 // hold adds the stories of ids that byID has, and notes the others gone.
-func (c *catalog) hold(ids []string, byID map[string]*stories.Story) {
+func (c *catalog) hold(ids []string, byID map[string]stories.Known) {
 	for _, id := range ids {
-		st, ok := byID[id]
+		k, ok := byID[id]
 		if !ok { // expired or deleted since it was indexed
 			c.gone[id] = true
 			continue
 		}
 		c.byID[id] = int32(len(c.stories))
-		c.stories = append(c.stories, newCatStory(c.same(st)))
+		c.stories = append(c.stories, newCatStory(c.same(k.Story), k.Sum))
 	}
 }
 
 // newCatStory is st as the catalog holds it, room made for an index
 // entry a topic it lists.
-func newCatStory(st *stories.Story) catStory {
-	return catStory{story: st, prio: uint8(max(st.Priority, 0) & 0xff),
+func newCatStory(st *stories.Story, sum uint64) catStory {
+	return catStory{story: st, sum: sum, prio: uint8(max(st.Priority, 0) & 0xff),
 		pubSec: st.PublishedAt.Unix(), pubNsec: int32(st.PublishedAt.Nanosecond()),
 		indexed: make([]topicEntry, 0, max(len(st.Topics), 1))}
 }

@@ -38,6 +38,9 @@
 //
 //	<prefix>story:<id>            STRING  the story as JSON; expires Retention
 //	                                      after it was first ingested
+//	<prefix>storyrev:<id>         STRING  the stored story's revision (Rev:
+//	                                      a hash of its bytes); expires with
+//	                                      the story
 //	<prefix>story:<id>:reach      HASH    counter -> messages that carried
 //	                                      the story (AddReach); expires
 //	                                      Retention after its first count

@@ -66,6 +66,7 @@ func NewStore(rdb redis.UniversalClient, prefix string, opts Options) *Store {
 
 func (st *Store) storyKey(id string) string   { return st.prefix + "story:" + id }
 func (st *Store) reachKey(id string) string   { return st.prefix + "story:" + id + ":reach" }
+func (st *Store) revKey(id string) string     { return st.prefix + "storyrev:" + id }
 func (st *Store) topicKey(slug string) string { return st.prefix + "topic:" + slug + ":stories" }
 func (st *Store) registryKey() string         { return st.prefix + "topics" }
 func msTime(t time.Time) time.Time            { return time.UnixMilli(t.UnixMilli()).UTC() }
@@ -125,6 +126,9 @@ func (st *Store) create(ctx context.Context, s *Story) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := st.setRev(ctx, s.ID, data, st.retention); err != nil {
+		return false, err
+	}
 	return true, st.index(ctx, s, nil)
 }
 
@@ -150,7 +154,21 @@ func (st *Store) replace(ctx context.Context, s *Story) (*Story, error) {
 	if errors.Is(err, redis.Nil) {
 		return nil, errRace
 	}
-	return old, err
+	if err != nil {
+		return nil, err
+	}
+	ttl, err := st.rdb.PTTL(ctx, st.storyKey(s.ID)).Result()
+	if err != nil {
+		return nil, err
+	}
+	return old, st.setRev(ctx, s.ID, data, max(ttl, 0)) // -1: none
+}
+
+// setRev records the revision of the story stored as data (see Rev), after
+// the story itself, so a reader that sees the new revision finds the new
+// story; it expires with the story (ttl, 0 for never).
+func (st *Store) setRev(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+	return st.rdb.Set(ctx, st.revKey(id), Rev(data), ttl).Err()
 }
 
 // index adds s to its topics' indexes, removes it from the topics only old
@@ -291,37 +309,6 @@ func decodeStory(data []byte) (*Story, error) {
 	return &s, nil
 }
 
-// GetMany returns the stored stories among ids, keyed by id, with pipelined
-// GETs. Ids that are not stored (expired, deleted) are left out.
-func (st *Store) GetMany(ctx context.Context, ids []string) (map[string]*Story, error) {
-	cmds := make(map[string]*redis.StringCmd, len(ids))
-	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, id := range ids {
-			if _, dup := cmds[id]; !dup {
-				cmds[id] = p.Get(ctx, st.storyKey(id))
-			}
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("stories: get many: %w", err)
-	}
-	out := make(map[string]*Story, len(cmds))
-	for id, cmd := range cmds {
-		data, err := cmd.Bytes()
-		if errors.Is(err, redis.Nil) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("stories: get many %q: %w", id, err)
-		}
-		if out[id], err = decodeStory(data); err != nil {
-			return nil, fmt.Errorf("stories: get many %q: %w", id, err)
-		}
-	}
-	return out, nil
-}
-
 // Delete removes a story and its index entries. It returns an error
 // wrapping ErrNotFound when the story is not stored. The topic registry is
 // left alone.
@@ -336,6 +323,7 @@ func (st *Store) Delete(ctx context.Context, id string) error {
 		}
 		p.Del(ctx, st.storyKey(id))
 		p.Del(ctx, st.reachKey(id)) // its own slot: not in the DEL above
+		p.Del(ctx, st.revKey(id))
 		return nil
 	})
 	if err != nil {
