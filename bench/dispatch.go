@@ -180,7 +180,7 @@ func runDispatchChildren(ctx context.Context, o *options, redisURL, smtpAddr str
 	errs := make([]error, o.procs)
 	var wg sync.WaitGroup
 	for i := range o.procs {
-		wg.Go(func() { results[i], errs[i] = runDispatchChild(ctx, o, redisURL, smtpAddr) })
+		wg.Go(func() { results[i], errs[i] = runDispatchChild(ctx, o, i, redisURL, smtpAddr) })
 	}
 	wg.Wait()
 	var sum dispatchResult
@@ -211,8 +211,17 @@ func (d *dispatchResult) add(r *dispatchResult) {
 	d.DueLeft = r.DueLeft
 }
 
-// runDispatchChild runs the dispatch process and reads its report.
-func runDispatchChild(ctx context.Context, o *options, redisURL, smtpAddr string) (*dispatchResult, error) {
+// procFile is the profile path of dispatch process i: path itself when
+// there is one process, path.i when there are more (each writes its own).
+func procFile(path string, i, procs int) string {
+	if procs == 1 {
+		return path
+	}
+	return path + "." + strconv.Itoa(i)
+}
+
+// runDispatchChild runs dispatch process i and reads its report.
+func runDispatchChild(ctx context.Context, o *options, i int, redisURL, smtpAddr string) (*dispatchResult, error) {
 	args := []string{"-dispatch", "-redis-url", redisURL, "-smtp", smtpAddr,
 		"-conns", strconv.Itoa(o.conns), "-workers", strconv.Itoa(o.workers),
 		"-batch", strconv.Itoa(o.batch), "-prefix", o.prefix, "-8bit=" + strconv.FormatBool(o.eightBit)}
@@ -220,10 +229,10 @@ func runDispatchChild(ctx context.Context, o *options, redisURL, smtpAddr string
 		args = append(args, "-v")
 	}
 	if o.profile != "" {
-		args = append(args, "-cpuprofile", o.profile)
+		args = append(args, "-cpuprofile", procFile(o.profile, i, o.procs))
 	}
 	if o.memProfile != "" {
-		args = append(args, "-memprofile", o.memProfile, "-n", strconv.Itoa(o.n))
+		args = append(args, "-memprofile", procFile(o.memProfile, i, o.procs), "-n", strconv.Itoa(o.n))
 	}
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	cmd.Stderr = os.Stderr

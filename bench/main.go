@@ -67,8 +67,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.dispatch, "dispatch", false, "internal: run as the dispatch process")
 	fs.StringVar(&o.smtpAddr, "smtp", "", "internal: the sink's address (dispatch process)")
 	fs.StringVar(&o.prefix, "prefix", benchPrefix, "internal: Redis key prefix")
-	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the dispatch process to this file")
-	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile of the dispatch process, half way, to this file")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the dispatch process to this file (FILE.0, FILE.1, ... with -procs > 1)")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile of the dispatch process, half way, to this file (FILE.0, ... with -procs > 1)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
