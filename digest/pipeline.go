@@ -90,6 +90,7 @@ func (p *pass) claimLoop(ctx context.Context, work chan<- job) error {
 	r := p.r
 	for ctx.Err() == nil {
 		now := r.Now()
+		r.retryRequeues(ctx, now)
 		t := r.Stages.start()
 		ids, err := r.Subscribers.Claim(ctx, now, r.BatchSize, r.Lease)
 		r.Stages.since(stageClaim, t)
@@ -192,9 +193,7 @@ func (r *Runner) acquire(ctx context.Context, ids []string, token string, now ti
 			// away): send nothing now, and put the subscriber back in line
 			// rather than behind the claim's lease.
 			r.Logger.Warn("lease not taken: requeued", slog.String("subscriber", ids[i]), slog.Any("error", err))
-			if err := r.Subscribers.Resync(ctx, ids[i], now.Add(r.Settle)); err != nil {
-				r.Logger.Warn("requeue", slog.String("subscriber", ids[i]), slog.Any("error", err))
-			}
+			r.requeue(ctx, ids[i], now)
 		case err != nil: // an answer about its data: due again after the claim's lease
 			r.Logger.Warn("acquire failed", slog.String("subscriber", ids[i]), slog.Any("error", err))
 		default:

@@ -58,10 +58,11 @@ type Runner struct {
 	// next digest.
 	IndexMaxAge time.Duration
 
-	finOnce sync.Once
-	fin     *finisher
-	gate    storeGate // shut while a completion is being retried: start no sends
-	sched   schedules
+	finOnce  sync.Once
+	fin      *finisher
+	gate     storeGate // shut while a completion is being retried: start no sends
+	requeued requeued  // subscribers to put back in line once Redis answers
+	sched    schedules
 }
 
 // Stats counts what one dispatch did.
