@@ -11,27 +11,16 @@ import (
 // than drop their claimed digests, so a failover or an outage pauses the
 // run instead of hiding everything claimed meanwhile behind its lease.
 type storeGate struct {
-	mu   sync.Mutex
-	open chan struct{} // closed while the store is up; nil before first use
-}
-
-// openChan is the channel closed while the gate is open.
-func (g *storeGate) openChan() chan struct{} {
-	if g.open == nil {
-		g.open = make(chan struct{})
-		close(g.open)
-	}
-	return g.open
+	mu     sync.Mutex
+	closed chan struct{} // nil while open; closed (and dropped) when it opens
 }
 
 // shut closes the gate (the store is away); it stays shut until reopen.
 func (g *storeGate) shut() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	select {
-	case <-g.openChan():
-		g.open = make(chan struct{})
-	default: // already shut
+	if g.closed == nil {
+		g.closed = make(chan struct{})
 	}
 }
 
@@ -39,10 +28,9 @@ func (g *storeGate) shut() {
 func (g *storeGate) reopen() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	select {
-	case <-g.openChan():
-	default:
-		close(g.open)
+	if g.closed != nil {
+		close(g.closed)
+		g.closed = nil
 	}
 }
 
@@ -50,17 +38,15 @@ func (g *storeGate) reopen() {
 // reports whether the gate is open.
 func (g *storeGate) wait(ctx context.Context, limit time.Duration) bool {
 	g.mu.Lock()
-	open := g.openChan()
+	closed := g.closed
 	g.mu.Unlock()
-	select {
-	case <-open:
+	if closed == nil {
 		return true
-	default:
 	}
 	t := time.NewTimer(max(limit, 0))
 	defer t.Stop()
 	select {
-	case <-open:
+	case <-closed:
 		return true
 	case <-ctx.Done():
 	case <-t.C:

@@ -38,9 +38,15 @@ func (q *requeued) take() []string {
 // requeue puts id back in line at now+Settle; when Redis is away it is
 // kept to try again at the next claim.
 func (r *Runner) requeue(ctx context.Context, id string, now time.Time) {
-	if err := r.resync(ctx, id, now); err != nil && subscribers.Transient(err) && ctx.Err() == nil {
+	if err := r.resync(ctx, id, now); worthRetry(ctx, err) {
 		r.requeued.add(id)
 	}
+}
+
+// worthRetry reports a requeue that failed because Redis was away, while
+// the run goes on.
+func worthRetry(ctx context.Context, err error) bool {
+	return subscribers.Transient(err) && ctx.Err() == nil
 }
 
 func (r *Runner) resync(ctx context.Context, id string, now time.Time) error {
@@ -58,7 +64,7 @@ func (r *Runner) retryRequeues(ctx context.Context, now time.Time) {
 	ids := r.requeued.take()
 	for i, id := range ids {
 		if err := r.resync(ctx, id, now); err != nil {
-			if subscribers.Transient(err) && ctx.Err() == nil {
+			if worthRetry(ctx, err) {
 				r.requeued.add(append(ids[i+1:], id)...)
 			}
 			return
