@@ -20,7 +20,9 @@ type Known struct {
 // Rev is the revision of a story stored as data, which Put keeps beside it
 // (storyrev:<id>): a reader holding a copy learns whether it is current
 // from those few bytes rather than from the whole story.
-func Rev(data []byte) string { return strconv.FormatUint(xxhash.Sum64(data), 16) }
+func Rev(data []byte) string { return revString(xxhash.Sum64(data)) }
+
+func revString(sum uint64) string { return strconv.FormatUint(sum, 16) }
 
 // GetMany returns the stored stories among ids, keyed by id, with pipelined
 // GETs. Ids that are not stored (expired, deleted) are left out.
@@ -57,8 +59,12 @@ func (st *Store) GetManyKnown(ctx context.Context, ids []string, held func(id st
 // current puts in out the held copies of ids that are current, and returns
 // the other ids, once each.
 func (st *Store) current(ctx context.Context, ids []string, held func(id string) (Known, bool), out map[string]Known) ([]string, error) {
+	type check struct {
+		k   Known
+		rev *redis.StringCmd
+	}
 	var stale []string
-	revs := make(map[string]*redis.StringCmd)
+	checks := make(map[string]check)
 	seen := make(map[string]bool, len(ids))
 	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, id := range ids {
@@ -67,7 +73,7 @@ func (st *Store) current(ctx context.Context, ids []string, held func(id string)
 			}
 			seen[id] = true
 			if k, ok := heldCopy(held, id); ok && k.Sum != 0 {
-				revs[id] = p.Get(ctx, st.revKey(id))
+				checks[id] = check{k, p.Get(ctx, st.revKey(id))}
 			} else {
 				stale = append(stale, id)
 			}
@@ -77,9 +83,9 @@ func (st *Store) current(ctx context.Context, ids []string, held func(id string)
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("stories: get many: %w", err)
 	}
-	for id, cmd := range revs {
-		if k, _ := held(id); cmd.Val() == strconv.FormatUint(k.Sum, 16) {
-			out[id] = k
+	for id, c := range checks {
+		if c.rev.Val() == revString(c.k.Sum) {
+			out[id] = c.k
 		} else {
 			stale = append(stale, id)
 		}

@@ -101,85 +101,88 @@ func (st *Store) Put(ctx context.Context, s *Story) (created bool, err error) {
 
 func (st *Store) put(ctx context.Context, s *Story) (bool, error) {
 	s.IngestedAt = msTime(st.now())
-	created, err := st.create(ctx, s)
-	if err != nil || created {
-		return created, err
+	w, created, err := st.create(ctx, s)
+	if err == nil && !created {
+		w, err = st.replace(ctx, s)
 	}
-	old, err := st.replace(ctx, s)
 	if err != nil {
 		return false, err
 	}
-	return false, st.index(ctx, s, old)
+	return created, st.index(ctx, s, w)
 }
 
-// create stores s if its id is new, and indexes it.
-func (st *Store) create(ctx context.Context, s *Story) (bool, error) {
+// written is what create or replace stored: the story it replaced (nil
+// for a new one), and the revision to record beside it (see Rev), which
+// expires with the story after ttl (0: never).
+type written struct {
+	old *Story
+	rev string
+	ttl time.Duration
+}
+
+// create stores s if its id is new.
+func (st *Store) create(ctx context.Context, s *Story) (written, bool, error) {
 	data, err := encodeStory(s)
 	if err != nil {
-		return false, err
+		return written{}, false, err
 	}
 	args := redis.SetArgs{Mode: "NX", TTL: st.retention}
 	err = st.rdb.SetArgs(ctx, st.storyKey(s.ID), data, args).Err()
 	if errors.Is(err, redis.Nil) {
-		return false, nil
+		return written{}, false, nil
 	}
 	if err != nil {
-		return false, err
+		return written{}, false, err
 	}
-	if err := st.setRev(ctx, s.ID, data, st.retention); err != nil {
-		return false, err
-	}
-	return true, st.index(ctx, s, nil)
+	return written{rev: Rev(data), ttl: st.retention}, true, nil
 }
 
 // replace overwrites a stored story, keeping its IngestedAt and expiry, and
-// returns the story it replaced.
-func (st *Store) replace(ctx context.Context, s *Story) (*Story, error) {
+// reads the expiry in the same round trip.
+func (st *Store) replace(ctx context.Context, s *Story) (written, error) {
 	old, err := st.get(ctx, s.ID)
 	if errors.Is(err, ErrNotFound) {
-		return nil, errRace
+		return written{}, errRace
 	}
 	if err != nil {
-		return nil, err
+		return written{}, err
 	}
 	if !old.IngestedAt.IsZero() {
 		s.IngestedAt = old.IngestedAt
 	}
 	data, err := encodeStory(s)
 	if err != nil {
-		return nil, err
+		return written{}, err
 	}
-	args := redis.SetArgs{Mode: "XX", KeepTTL: true}
-	err = st.rdb.SetArgs(ctx, st.storyKey(s.ID), data, args).Err()
-	if errors.Is(err, redis.Nil) {
-		return nil, errRace
+	key := st.storyKey(s.ID)
+	var set *redis.StatusCmd
+	var ttl *redis.DurationCmd
+	_, err = st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.SetArgs(ctx, key, data, redis.SetArgs{Mode: "XX", KeepTTL: true})
+		ttl = p.PTTL(ctx, key)
+		return nil
+	})
+	if errors.Is(set.Err(), redis.Nil) {
+		return written{}, errRace
 	}
 	if err != nil {
-		return nil, err
+		return written{}, err
 	}
-	ttl, err := st.rdb.PTTL(ctx, st.storyKey(s.ID)).Result()
-	if err != nil {
-		return nil, err
-	}
-	return old, st.setRev(ctx, s.ID, data, max(ttl, 0)) // -1: none
+	return written{old: old, rev: Rev(data), ttl: max(ttl.Val(), 0)}, nil // -1: none
 }
 
-// setRev records the revision of the story stored as data (see Rev), after
-// the story itself, so a reader that sees the new revision finds the new
-// story; it expires with the story (ttl, 0 for never).
-func (st *Store) setRev(ctx context.Context, id string, data []byte, ttl time.Duration) error {
-	return st.rdb.Set(ctx, st.revKey(id), Rev(data), ttl).Err()
-}
-
-// index adds s to its topics' indexes, removes it from the topics only old
-// had, and registers the topics.
-func (st *Store) index(ctx context.Context, s, old *Story) error {
+// index records w's revision (after the story itself, so a reader that
+// sees the new revision finds the new story), adds s to its topics'
+// indexes, removes it from the topics only the story it replaced had, and
+// registers the topics.
+func (st *Store) index(ctx context.Context, s *Story, w written) error {
 	score := float64(s.IngestedAt.UnixMilli())
 	_, err := st.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, st.revKey(s.ID), w.rev, w.ttl)
 		for _, t := range s.Topics {
 			p.ZAddNX(ctx, st.topicKey(t.Slug), redis.Z{Score: score, Member: s.ID})
 		}
-		for _, slug := range droppedTopics(s, old) {
+		for _, slug := range droppedTopics(s, w.old) {
 			p.ZRem(ctx, st.topicKey(slug), s.ID)
 		}
 		return nil
