@@ -33,6 +33,7 @@ type dispatchResult struct {
 	DueLeft    int64   // subscribers still due after the run
 	Mallocs    uint64  // heap objects allocated during the run
 	AllocBytes uint64  // heap bytes allocated during the run
+	MaxProcs   int     // GOMAXPROCS of the process
 }
 
 // runDispatch is the dispatch process: Herald's app wiring, email channel
@@ -92,7 +93,8 @@ func runDispatch(ctx context.Context, o *options, stdout, stderr io.Writer) erro
 	left, _, _ := a.Subs.Backlog(ctx, time.Now())
 	res := dispatchResult{Stats: st, Seconds: elapsed.Seconds(), Stages: stageSeconds(r.Stages),
 		PeakRSSKiB: peakRSS(), CPUSeconds: cpu, RedisCmds: sent, DueLeft: left,
-		Mallocs: mem1.Mallocs - mem0.Mallocs, AllocBytes: mem1.TotalAlloc - mem0.TotalAlloc}
+		Mallocs: mem1.Mallocs - mem0.Mallocs, AllocBytes: mem1.TotalAlloc - mem0.TotalAlloc,
+		MaxProcs: runtime.GOMAXPROCS(0)}
 	return json.NewEncoder(stdout).Encode(res)
 }
 
@@ -209,6 +211,7 @@ func (d *dispatchResult) add(r *dispatchResult) {
 	d.Mallocs += r.Mallocs
 	d.AllocBytes += r.AllocBytes
 	d.DueLeft = r.DueLeft
+	d.MaxProcs = max(d.MaxProcs, r.MaxProcs)
 }
 
 // procFile is the profile path of dispatch process i: path itself when
@@ -218,6 +221,20 @@ func procFile(path string, i, procs int) string {
 		return path
 	}
 	return path + "." + strconv.Itoa(i)
+}
+
+// childMaxProcs is the GOMAXPROCS a dispatch process runs with: -gomaxprocs,
+// or its share of the cores when several processes share them (each Go
+// runtime sized for the whole machine spends CPU spinning and switching
+// in the others' way, as three hosts' would not); 0 leaves Go's default.
+func (o *options) childMaxProcs() int {
+	switch {
+	case o.maxProcs > 0:
+		return o.maxProcs
+	case o.procs > 1:
+		return max(1, numCPU()/o.procs)
+	}
+	return 0
 }
 
 // runDispatchChild runs dispatch process i and reads its report.
@@ -236,6 +253,9 @@ func runDispatchChild(ctx context.Context, o *options, i int, redisURL, smtpAddr
 	}
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	cmd.Stderr = os.Stderr
+	if n := o.childMaxProcs(); n > 0 {
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(n))
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("bench: dispatch process: %w", err)

@@ -36,6 +36,7 @@ type options struct {
 	eightBit bool
 	cluster  int // masters of a private cluster; 0: one redis-server
 	procs    int // dispatch processes
+	maxProcs int // GOMAXPROCS of each dispatch process; 0: its share of the cores
 
 	// hidden: the child process roles.
 	sink       string
@@ -63,6 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.eightBit, "8bit", true, "send 8bit bodies (Herald's default to a server offering 8BITMIME); false: quoted-printable (smtp-url 8bit=false)")
 	fs.IntVar(&o.cluster, "cluster", 0, "start a private Redis Cluster of this many masters (no replicas) instead of one redis-server")
 	fs.IntVar(&o.procs, "procs", 1, "dispatch processes running at once")
+	fs.IntVar(&o.maxProcs, "gomaxprocs", 0, "GOMAXPROCS of each dispatch process (default: its share of the cores, max(1, cores / -procs); Go's own with one process)")
 	fs.StringVar(&o.sink, "sink", "", "internal: run as the SMTP sink on this address")
 	fs.BoolVar(&o.dispatch, "dispatch", false, "internal: run as the dispatch process")
 	fs.StringVar(&o.smtpAddr, "smtp", "", "internal: the sink's address (dispatch process)")
@@ -75,8 +77,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.workers <= 0 {
 		o.workers = o.conns
 	}
-	if o.n < 1 || o.topics < 8 || o.stories < 1 || o.conns < 1 || o.procs < 1 || o.cluster < 0 {
-		return nil, fmt.Errorf("bench: want -n >= 1, -topics >= 8, -stories >= 1, -conns >= 1, -procs >= 1, -cluster >= 0")
+	if o.n < 1 || o.topics < 8 || o.stories < 1 || o.conns < 1 || o.procs < 1 || o.cluster < 0 || o.maxProcs < 0 {
+		return nil, fmt.Errorf("bench: want -n >= 1, -topics >= 8, -stories >= 1, -conns >= 1, -procs >= 1, -cluster >= 0, -gomaxprocs >= 0")
 	}
 	if o.cluster > 0 && o.redisURL != "" {
 		return nil, fmt.Errorf("bench: -cluster starts its own cluster: drop -redis-url")

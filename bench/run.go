@@ -35,6 +35,7 @@ type Result struct {
 	Workers            int          `json:"workers"`
 	CPUs               int          `json:"cpus"`
 	Procs              int          `json:"procs"`
+	MaxProcs           int          `json:"gomaxprocs"` // each dispatch process's
 	Masters            int          `json:"masters"`
 	PerMaster          []MasterLoad `json:"per_master"`
 	BusiestMasterShare float64      `json:"busiest_master_share"`
@@ -192,7 +193,7 @@ func measure(ctx context.Context, o *options, rdb redis.UniversalClient, redisUR
 		StageSeconds:       roundStages(d.Stages), CPUMicrosPerMsg: per, CPUEfficiency: per.efficiency(),
 		DigestsEmpty: d.Stats.Empty, Skipped: d.Stats.Skipped, DueLeft: d.DueLeft, EightBit: o.eightBit,
 		LoadAvg: [2]float64{load0, loadAvg()}, Conns: o.conns, Workers: o.workers, CPUs: numCPU(),
-		Procs: o.procs, Masters: len(masters1), PerMaster: perMaster, BusiestMasterShare: busiest,
+		Procs: o.procs, MaxProcs: d.MaxProcs, Masters: len(masters1), PerMaster: perMaster, BusiestMasterShare: busiest,
 		AllocsPerMessage: round(float64(d.Mallocs)/float64(sent), 0), AllocBytesPerMsg: round(float64(d.AllocBytes)/float64(sent), 0),
 		CPUModel: cpuModel(),
 	}, nil
