@@ -113,7 +113,7 @@ func (l eventLog) RecordEmpty(d digest.Delivery) { l.a.empties.add(d.Channel, 1)
 
 func (l eventLog) emit(ctx context.Context, d digest.Delivery) {
 	typ, ok := deliveryEvents[d.Result]
-	if !ok {
+	if !ok || !l.a.Events.Listening(ctx) { // no payload built for nobody
 		return
 	}
 	l.a.Emit(ctx, typ, d.SubscriberID, map[string]any{

@@ -80,7 +80,7 @@ func NewStore(rdb redis.UniversalClient, prefix string, shards int, now func() t
 // Emit appends an event of type typ about key, with data as its JSON
 // payload, to the outbox: one XADD, whatever the endpoints do.
 func (st *Store) Emit(ctx context.Context, typ, key string, data any) error {
-	if !st.anyEndpoint(ctx) {
+	if !st.Listening(ctx) {
 		return nil
 	}
 	raw, err := json.Marshal(data)
@@ -99,9 +99,10 @@ func (st *Store) Emit(ctx context.Context, typ, key string, data any) error {
 	return nil
 }
 
-// anyEndpoint says whether some endpoint exists, read at most every
+// Listening says whether some endpoint exists, read at most every
 // endpointsTTL; a failed read counts as yes (keeping an event is safe).
-func (st *Store) anyEndpoint(ctx context.Context) bool {
+// Emit drops events when it says no, so a caller may skip building them.
+func (st *Store) Listening(ctx context.Context) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if now := time.Now(); st.checked.IsZero() || now.Sub(st.checked) > endpointsTTL {
