@@ -83,7 +83,8 @@ func printArgs(args []expr) (expr, error) {
 		}
 	}
 	return expr{t: stringType, eval: func(r *runner, dot reflect.Value) val {
-		var b []byte
+		var buf [256]byte // most prints fit: one allocation, the string's
+		b := buf[:0]
 		for i, a := range args {
 			if i > 0 && kindOf(a.t) != reflect.String && kindOf(args[i-1].t) != reflect.String {
 				b = append(b, ' ')
