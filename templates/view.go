@@ -235,7 +235,7 @@ func (v *StoryView) personalize(rank int, it digest.Item, loc *time.Location) {
 	v.Rank = rank
 	v.Topics = topicNames(it.Matched)
 	if !it.Story.PublishedAt.IsZero() {
-		v.Published = it.Story.PublishedAt.In(loc).Format(publishedLayout)
+		v.Published = publishedIn(it.Story.PublishedAt, loc)
 	}
 }
 
@@ -313,7 +313,10 @@ func questions(qs []stories.Question) ([]QuestionView, int) {
 }
 
 func topicNames(ts []stories.Topic) []string {
-	var out []string
+	if len(ts) == 0 {
+		return nil
+	}
+	out := make([]string, 0, min(len(ts), maxTopics))
 	for i, t := range ts {
 		if i == maxTopics {
 			break
@@ -341,6 +344,36 @@ var (
 	topicLines    sync.Map // name -> line(name, topicRunes)
 	topicLinesN   atomic.Int64
 	maxTopicLines = int64(10_000)
+)
+
+// publishedIn is t as a story's publication time shows in loc, formatted
+// once for all the readers in loc: published keeps up to maxPublished
+// (the stories of a run times its readers' zones), emptied when full.
+func publishedIn(t time.Time, loc *time.Location) string {
+	k := publishedKey{unix: t.Unix(), loc: loc}
+	if v, ok := published.Load(k); ok {
+		return v.(string)
+	}
+	out := t.In(loc).Format(publishedLayout)
+	if publishedN.Add(1) > maxPublished {
+		published.Clear()
+		publishedN.Store(1)
+	}
+	published.Store(k, out)
+	return out
+}
+
+// publishedKey is a time to the second (publishedLayout shows minutes) in
+// a zone (subscribers.LoadLocation keeps one *Location a name).
+type publishedKey struct {
+	unix int64
+	loc  *time.Location
+}
+
+var (
+	published    sync.Map // publishedKey -> string
+	publishedN   atomic.Int64
+	maxPublished = int64(100_000)
 )
 
 // coveredTopics names the followed topics the digest's stories matched, in
