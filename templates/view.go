@@ -313,8 +313,11 @@ func questions(qs []stories.Question) ([]QuestionView, int) {
 }
 
 func topicNames(ts []stories.Topic) []string {
-	if len(ts) == 0 {
+	switch {
+	case len(ts) == 0:
 		return nil
+	case len(ts) == 1:
+		return topicLine(ts[0]) // most stories match one followed topic
 	}
 	out := make([]string, 0, min(len(ts), maxTopics))
 	for i, t := range ts {
@@ -326,12 +329,16 @@ func topicNames(ts []stories.Topic) []string {
 	return out
 }
 
-func topicName(t stories.Topic) string {
+func topicName(t stories.Topic) string { return topicLine(t)[0] }
+
+// topicLine is []string{topicName(t)}, shared: its capacity of one makes
+// an append copy it.
+func topicLine(t stories.Topic) []string {
 	name := firstNonEmpty(t.Name, t.Slug)
 	if v, ok := topicLines.Load(name); ok {
-		return v.(string)
+		return v.([]string)
 	}
-	out := line(name, topicRunes)
+	out := []string{line(name, topicRunes)}
 	if topicLinesN.Add(1) <= maxTopicLines {
 		topicLines.Store(name, out)
 	}
@@ -341,7 +348,7 @@ func topicName(t stories.Topic) string {
 // topicLines remembers topicName's work for up to maxTopicLines names:
 // topics are few and every digest names some.
 var (
-	topicLines    sync.Map // name -> line(name, topicRunes)
+	topicLines    sync.Map // name -> []string{line(name, topicRunes)}
 	topicLinesN   atomic.Int64
 	maxTopicLines = int64(10_000)
 )
