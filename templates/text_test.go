@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 )
 
@@ -177,21 +176,6 @@ func TestSafeURLFastPath(t *testing.T) {
 		}
 		if want != s {
 			t.Fatalf("plainURL(%q) but parsed it is %q", s, want)
-		}
-	}
-}
-
-func TestPublishedInEachZone(t *testing.T) {
-	at := time.Date(2026, 12, 6, 22, 30, 0, 0, time.UTC)
-	for _, name := range []string{"UTC", "Asia/Tokyo", "America/New_York", "Asia/Tokyo"} {
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			t.Skip(err)
-		}
-		for range 2 { // the second from the cache
-			if got, want := publishedIn(at, loc), at.In(loc).Format(publishedLayout); got != want {
-				t.Fatalf("%s: %q, want %q", name, got, want)
-			}
 		}
 	}
 }
