@@ -2,6 +2,7 @@ package subscribers
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -141,9 +142,16 @@ func (st *Store) GetByToken(ctx context.Context, ref TokenRef) (*Subscriber, err
 
 // seal is payload and its MAC in domain under keys' current key.
 func seal(keys *keyring.Ring, domain string, payload []byte) string {
-	sum := keys.Sum(domain, payload)
+	var sumBuf [sha256.Size]byte
+	sum := keys.AppendSum(sumBuf[:0], domain, payload)
 	n := b64.EncodedLen(len(payload))
-	b := make([]byte, n+1+b64.EncodedLen(len(sum)))
+	var buf [256]byte // a reader link's token fits: one allocation, the string's
+	var b []byte
+	if size := n + 1 + b64.EncodedLen(len(sum)); size <= len(buf) {
+		b = buf[:size]
+	} else {
+		b = make([]byte, size)
+	}
 	b64.Encode(b, payload)
 	b[n] = '.'
 	b64.Encode(b[n+1:], sum)

@@ -208,3 +208,18 @@ func TestTokenForSubscriberWithoutNonce(t *testing.T) {
 		t.Errorf("a nonce on a record without one = %v, want ErrNotFound", err)
 	}
 }
+
+// Tokens on both sides of seal's 256-byte stack buffer (an ID of about
+// 100 bytes crosses it) verify.
+func TestTokenOfEveryLength(t *testing.T) {
+	keys := keyring.New(testKey)
+	now := utc("2026-05-01T12:00:00Z")
+	for n := 1; n <= 200; n++ {
+		sub := &subscribers.Subscriber{ID: strings.Repeat("a", n), Nonce: "nonce"}
+		tok := subscribers.SignToken(keys, sub, subscribers.ActionUnsubscribe, now.Add(time.Hour))
+		ref, err := subscribers.VerifyToken(keys, tok, subscribers.ActionUnsubscribe, now)
+		if err != nil || ref.Sub != sub.ID {
+			t.Fatalf("id of %d bytes (token %d): %+v, %v", n, len(tok), ref, err)
+		}
+	}
+}

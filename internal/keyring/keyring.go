@@ -23,21 +23,33 @@ type Ring struct{ keys []key }
 
 type key struct {
 	id   string
-	macs *sync.Pool // HMAC states keyed with the secret, so a MAC does not key one again
+	macs *sync.Pool // *macState keyed with the secret, so a MAC does not key one again
+}
+
+// macState is an HMAC state with room for its input's domain and its sum,
+// reused so that a MAC allocates nothing (every email signs several links).
+type macState struct {
+	h   hash.Hash
+	dom []byte
+	sum []byte
 }
 
 func newKey(secret []byte) key {
-	return key{id: ID(secret), macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, secret) }}}
+	return key{id: ID(secret), macs: &sync.Pool{New: func() any {
+		return &macState{h: hmac.New(sha256.New, secret), sum: make([]byte, 0, sha256.Size)}
+	}}}
 }
 
-// mac is the HMAC of domain and payload under k.
-func (k key) mac(domain string, payload []byte) []byte {
-	m := k.macs.Get().(hash.Hash)
+// appendMAC appends the HMAC of domain and payload under k to dst.
+func (k key) appendMAC(dst []byte, domain string, payload []byte) []byte {
+	m := k.macs.Get().(*macState)
 	defer k.macs.Put(m)
-	m.Reset()
-	m.Write([]byte(domain))
-	m.Write(payload)
-	return m.Sum(nil)
+	m.h.Reset()
+	m.dom = append(m.dom[:0], domain...)
+	m.h.Write(m.dom)
+	m.h.Write(payload)
+	m.sum = m.h.Sum(m.sum[:0])
+	return append(dst, m.sum...)
 }
 
 // New returns the ring whose current key is current; previous keys are
@@ -79,11 +91,14 @@ func (r *Ring) Len() int {
 }
 
 // Sum is the HMAC-SHA256 of domain and payload under the current key.
-func (r *Ring) Sum(domain string, payload []byte) []byte {
+func (r *Ring) Sum(domain string, payload []byte) []byte { return r.AppendSum(nil, domain, payload) }
+
+// AppendSum appends Sum(domain, payload) to dst.
+func (r *Ring) AppendSum(dst []byte, domain string, payload []byte) []byte {
 	if r.Len() == 0 {
-		return mac(nil, domain, payload)
+		return append(dst, mac(nil, domain, payload)...)
 	}
-	return r.keys[0].mac(domain, payload)
+	return r.keys[0].appendMAC(dst, domain, payload)
 }
 
 // Verify reports whether sum is the MAC of domain and payload under the key
@@ -93,7 +108,8 @@ func (r *Ring) Verify(id, domain string, payload, sum []byte) bool {
 	ok := false
 	for _, k := range r.all() {
 		if id == "" || id == k.id {
-			ok = hmac.Equal(sum, k.mac(domain, payload)) || ok
+			var buf [sha256.Size]byte
+			ok = hmac.Equal(sum, k.appendMAC(buf[:0], domain, payload)) || ok
 		}
 	}
 	return ok
