@@ -111,9 +111,9 @@ type fragments struct {
 	mu    sync.RWMutex
 	cache map[fragKey]StoryView // the view with its byStory parts
 	bytes int                   // of cache, by viewBytes
-	// seen holds stories rendered once and not kept: a story is kept the
-	// second time, so that stories in one digest only do not push out
-	// those in many.
+	// seen holds stories rendered once and not kept for want of room: a
+	// story that would push others out is kept the second time, so that
+	// stories in one digest only do not push out those in many.
 	seen  map[fragKey]bool
 	small map[smallKey]*[nParts]string // the parts of one kind (fastsmall.go)
 	ranks [nParts][]string             // byRank parts by rank, "" until rendered
@@ -299,7 +299,7 @@ func (f *fragments) put(k fragKey, v StoryView) {
 	if _, ok := f.cache[k]; ok {
 		return
 	}
-	if !f.seen[k] {
+	if f.bytes+size > maxFragmentBytes && !f.seen[k] {
 		if len(f.seen) >= maxSeen {
 			clear(f.seen)
 		}

@@ -182,3 +182,26 @@ func TestFastWayWithOverrides(t *testing.T) {
 		})
 	}
 }
+
+// TestStoryKeptAtFirstSightWhileThereIsRoom: a story's view is kept the
+// first time while the cache has room; once it is full, a new story is
+// kept only the second time it is rendered, pushing another out.
+func TestStoryKeptAtFirstSightWhileThereIsRoom(t *testing.T) {
+	f := &fragments{cache: map[fragKey]StoryView{}, seen: map[fragKey]bool{}}
+	first := fragKey{st: &stories.Story{ID: "first"}}
+	f.put(first, StoryView{Headline: "first"})
+	if _, ok := f.cache[first]; !ok {
+		t.Fatal("a story rendered once into an empty cache was not kept")
+	}
+	f.bytes = maxFragmentBytes // full
+	next := fragKey{st: &stories.Story{ID: "next"}}
+	f.put(next, StoryView{Headline: "next"})
+	if _, ok := f.cache[next]; ok || !f.seen[next] {
+		t.Fatalf("into a full cache a story was kept at first sight (kept %v, seen %v)", ok, f.seen[next])
+	}
+	f.put(next, StoryView{Headline: "next"})
+	_, kept := f.cache[next]
+	if _, old := f.cache[first]; !kept || old {
+		t.Fatalf("the second time: new story kept %v, old one still kept %v", kept, old)
+	}
+}
