@@ -43,6 +43,9 @@ func TestFastWayMatchesTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if fast.frags == nil {
+		t.Fatal("the fast way is off for the defaults: Load's check found it rendering differently")
+	}
 	plain := *fast
 	plain.frags = nil
 	r := rand.New(rand.NewPCG(7, 8))

@@ -4,16 +4,19 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // The parts that depend on more than the story, or on less, are kept apart
 // from the story's view: one entry for all the parts of a kind (the
 // topics' HTML and text together, say), so a story costs one lookup a
 // kind, and the parts that depend on the rank alone in a table by rank.
-// The entries (byEntry: the story and its matched topics) are kept with
-// the story's kept view, a few a story found by comparing the names
-// (entryParts), which keeps them out of the shared map, where lookups in
-// the tens of thousands of entries missed the processor's caches.
+// A story's kept view also keeps, found by comparing a few names or zones
+// (storyEntries), its parts by matched topics (byEntry, with the byTopics
+// ones) and by zone (byPublished, with the time shown), so that a story
+// shown again costs no lookup in the shared map, whose tens of thousands
+// of entries missed the processor's caches; the shared map serves the
+// first time.
 
 // smallKey is what the parts of one kind (byTopics, byPublished, byEntry)
 // depend on.
@@ -24,24 +27,46 @@ type smallKey struct {
 }
 
 // smallParts fills v's parts other than its byStory ones, from the caches
-// when they hold them; k is v's story key.
-func (f *fragments) smallParts(v *StoryView, k fragKey, rank int) error {
+// when they hold them; k is v's story key, loc the reader's zone. v's
+// Topics are set; its Published is set here.
+func (f *fragments) smallParts(v *StoryView, k fragKey, rank int, at time.Time, loc *time.Location) error {
+	if v.entries == nil {
+		return f.sharedParts(v, k, rank, at, loc)
+	}
+	if err := f.entryParts(v, k); err != nil {
+		return err
+	}
+	if err := f.dateParts(v, at, loc); err != nil {
+		return err
+	}
+	return f.rankParts(v, rank)
+}
+
+// sharedParts is smallParts from the shared caches alone.
+func (f *fragments) sharedParts(v *StoryView, k fragKey, rank int, at time.Time, loc *time.Location) error {
+	v.Published = published(at, loc)
 	topics := strings.Join(v.Topics, "\x00")
 	for _, sk := range [...]smallKey{{kind: byTopics, s: topics}, {kind: byPublished, s: v.Published}, {kind: byEntry, k: k, s: topics}} {
-		get := f.kindParts
-		if sk.kind == byEntry && v.entries != nil {
-			get = f.entryParts
-		}
-		ps, err := get(sk, v)
+		ps, err := f.kindParts(sk, v)
 		if err != nil {
 			return err
 		}
-		for p, spec := range parts {
-			if spec.key == sk.kind {
-				v.parts[p] = ps[p]
-			}
+		v.setParts(ps, sk.kind, sk.kind)
+	}
+	return f.rankParts(v, rank)
+}
+
+// setParts copies v's parts of kinds a and b from ps.
+func (v *StoryView) setParts(ps *[nParts]string, a, b keyKind) {
+	for p, spec := range parts {
+		if spec.key == a || spec.key == b {
+			v.parts[p] = ps[p]
 		}
 	}
+}
+
+// rankParts fills v's byRank parts.
+func (f *fragments) rankParts(v *StoryView, rank int) error {
 	for p, spec := range parts {
 		if spec.key == byRank && f.plain[p] != nil {
 			var err error
@@ -126,15 +151,17 @@ func (f *fragments) rankPart(p partID, rank int, v *StoryView) (string, error) {
 // maxRankKept is the highest rank whose parts are kept.
 const maxRankKept = 100
 
-// maxStoryEntries bounds the entries kept with one story view; when full
-// it starts again.
-const maxStoryEntries = 8
+// maxStoryEntries bounds the entries (and the dates) kept with one story
+// view; when full it starts again.
+const maxStoryEntries = 16
 
-// storyEntries are the byEntry parts kept with one story view, shared by
-// its copies.
+// storyEntries are the parts kept with one story view, shared by its
+// copies: by matched topics, its byEntry and byTopics parts; by zone, its
+// time as shown and its byPublished parts.
 type storyEntries struct {
-	mu   sync.Mutex
-	list []storyEntry
+	mu    sync.Mutex
+	list  []storyEntry
+	dates []storyDate
 }
 
 type storyEntry struct {
@@ -142,26 +169,73 @@ type storyEntry struct {
 	parts  *[nParts]string
 }
 
-// entryParts is kindParts for byEntry, from v's own entries.
-func (f *fragments) entryParts(k smallKey, v *StoryView) (*[nParts]string, error) {
+type storyDate struct {
+	loc       *time.Location
+	published string
+	parts     *[nParts]string
+}
+
+// entryParts fills v's byEntry and byTopics parts from v's own entries.
+func (f *fragments) entryParts(v *StoryView, k fragKey) error {
 	e := v.entries
 	e.mu.Lock()
 	for _, x := range e.list {
 		if slices.Equal(x.topics, v.Topics) {
 			e.mu.Unlock()
-			return x.parts, nil
+			v.setParts(x.parts, byEntry, byTopics)
+			return nil
 		}
 	}
 	e.mu.Unlock()
-	ps, err := f.renderKind(k.kind, v)
+	topics := strings.Join(v.Topics, "\x00")
+	ps, err := f.renderKind(byEntry, v)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	shared, err := f.kindParts(smallKey{kind: byTopics, s: topics}, v)
+	if err != nil {
+		return err
+	}
+	for p, spec := range parts {
+		if spec.key == byTopics {
+			ps[p] = shared[p]
+		}
+	}
+	v.setParts(ps, byEntry, byTopics)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.list) >= maxStoryEntries {
 		e.list = e.list[:0]
 	}
 	e.list = append(e.list, storyEntry{topics: slices.Clone(v.Topics), parts: ps})
-	return ps, nil
+	return nil
+}
+
+// dateParts sets v's Published, its time at in loc, and its byPublished
+// parts, from v's own dates.
+func (f *fragments) dateParts(v *StoryView, at time.Time, loc *time.Location) error {
+	e := v.entries
+	e.mu.Lock()
+	for _, d := range e.dates {
+		if d.loc == loc {
+			e.mu.Unlock()
+			v.Published = d.published
+			v.setParts(d.parts, byPublished, byPublished)
+			return nil
+		}
+	}
+	e.mu.Unlock()
+	v.Published = published(at, loc)
+	ps, err := f.kindParts(smallKey{kind: byPublished, s: v.Published}, v)
+	if err != nil {
+		return err
+	}
+	v.setParts(ps, byPublished, byPublished)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.dates) >= maxStoryEntries {
+		e.dates = e.dates[:0]
+	}
+	e.dates = append(e.dates, storyDate{loc: loc, published: v.Published, parts: ps})
+	return nil
 }

@@ -234,9 +234,15 @@ func newStoryView(rank int, it digest.Item, full bool, l layout, loc *time.Locat
 func (v *StoryView) personalize(rank int, it digest.Item, loc *time.Location) {
 	v.Rank = rank
 	v.Topics = topicNames(it.Matched)
-	if !it.Story.PublishedAt.IsZero() {
-		v.Published = it.Story.PublishedAt.In(loc).Format(publishedLayout)
+	v.Published = published(it.Story.PublishedAt, loc)
+}
+
+// published is the time at as shown in loc, "" for none.
+func published(at time.Time, loc *time.Location) string {
+	if at.IsZero() {
+		return ""
 	}
+	return at.In(loc).Format(publishedLayout)
 }
 
 // storyBase is the view of st that is the same for every reader.
