@@ -28,12 +28,25 @@ const (
 // Counters are the counter names, in the console's order.
 var Counters = []string{EmailDigest, EmailAlert, SlackDigest, SlackAlert}
 
-// Counter names the counter of a message on channel kind (email, slack).
-func Counter(kind string, alert bool) string {
-	if alert {
-		return kind + "_alert"
+// storyCounts are one story's counts, in Counters' order.
+type storyCounts [4]int64
+
+// slot is the index in Counters of a message's counter, by its channel
+// kind (email, slack) and sort: kind + "_digest" or kind + "_alert"; -1 for
+// a kind without counters.
+func slot(kind string, alert bool) int {
+	i := 0
+	switch kind {
+	case "email":
+	case "slack":
+		i = 2
+	default:
+		return -1
 	}
-	return kind + "_digest"
+	if alert {
+		i++
+	}
+	return i
 }
 
 // DefaultEvery is how old the oldest unwritten count may get by default:
@@ -55,8 +68,8 @@ type Tally struct {
 	logger *slog.Logger
 
 	mu     sync.Mutex
-	counts map[string]map[string]int64
-	oldest time.Time // when the oldest unwritten count was added
+	counts map[string]*storyCounts // by story id
+	oldest time.Time               // when the oldest unwritten count was added
 }
 
 // New returns a tally writing to w; now is the clock (time.Now when nil),
@@ -71,5 +84,5 @@ func New(w Writer, now func() time.Time, every time.Duration, logger *slog.Logge
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Tally{w: w, now: now, every: every, logger: logger, counts: map[string]map[string]int64{}}
+	return &Tally{w: w, now: now, every: every, logger: logger, counts: map[string]*storyCounts{}}
 }

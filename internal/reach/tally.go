@@ -11,19 +11,24 @@ import (
 // flushTimeout bounds one write of the counts.
 const flushTimeout = 5 * time.Second
 
-// Add counts d's stories when a channel accepted it (result "sent"), and
-// writes the counts when the oldest is Every old.
+// Add counts d's stories when a channel accepted it (result "sent") on a
+// kind with counters, and writes the counts when the oldest is Every old.
 func (t *Tally) Add(d digest.Delivery) {
 	if d.Result != "sent" || len(d.StoryIDs) == 0 {
 		return
 	}
-	if t.add(Counter(d.Channel, d.Alert), d.StoryIDs) {
+	i := slot(d.Channel, d.Alert)
+	if i < 0 {
+		return
+	}
+	if t.add(i, d.StoryIDs) {
 		t.flushLogged()
 	}
 }
 
-// add counts ids under counter and reports whether a write is due.
-func (t *Tally) add(counter string, ids []string) bool {
+// add counts ids under Counters[counter] and reports whether a write is
+// due.
+func (t *Tally) add(counter int, ids []string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
@@ -36,13 +41,13 @@ func (t *Tally) add(counter string, ids []string) bool {
 	return now.Sub(t.oldest) >= t.every
 }
 
-func (t *Tally) inc(id, counter string, n int64) {
-	byCounter := t.counts[id]
-	if byCounter == nil {
-		byCounter = map[string]int64{}
-		t.counts[id] = byCounter
+func (t *Tally) inc(id string, counter int, n int64) {
+	c := t.counts[id]
+	if c == nil {
+		c = new(storyCounts)
+		t.counts[id] = c
 	}
-	byCounter[counter] += n
+	c[counter] += n
 }
 
 // Flush writes every unwritten count. Counts it could not write stay for
@@ -67,13 +72,24 @@ func (t *Tally) flushLogged() {
 	}
 }
 
-// take hands over the unwritten counts and starts afresh.
+// take hands over the unwritten counts, by counter name, and starts
+// afresh.
 func (t *Tally) take() map[string]map[string]int64 {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	counts := t.counts
-	t.counts = map[string]map[string]int64{}
-	return counts
+	t.counts = map[string]*storyCounts{}
+	t.mu.Unlock()
+	out := make(map[string]map[string]int64, len(counts))
+	for id, c := range counts {
+		named := map[string]int64{}
+		for i, n := range c {
+			if n != 0 {
+				named[Counters[i]] = n
+			}
+		}
+		out[id] = named
+	}
+	return out
 }
 
 // putBack returns counts a write failed on; the oldest time starts again,
@@ -85,8 +101,10 @@ func (t *Tally) putBack(counts map[string]map[string]int64) {
 		t.oldest = t.now()
 	}
 	for id, byCounter := range counts {
-		for counter, n := range byCounter {
-			t.inc(id, counter, n)
+		for i, name := range Counters {
+			if n := byCounter[name]; n != 0 {
+				t.inc(id, i, n)
+			}
 		}
 	}
 }
