@@ -108,3 +108,28 @@ func TestCompleteManyTrimsTheLogByAge(t *testing.T) {
 		t.Errorf("log after 30 daily digests: %d entries, oldest %q; want 9, the oldest at %v", len(log), log[len(log)-1], oldest)
 	}
 }
+
+// Within LogAge the log still keeps at most LogCap entries, the newest.
+func TestCompleteManyCapsTheLog(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	st := subscribers.NewStore(rdb, prefix, settable.New(t0).Now)
+	ctx := context.Background()
+	a := mustAdd(t, st, &subscribers.Subscriber{Email: "a@example.com"})
+	var last string
+	for i := range subscribers.LogCap + 5 {
+		at := due0.Add(time.Duration(i) * time.Minute)
+		mustAcquire(t, st, a.ID, "tok", at)
+		last = strconv.FormatInt(at.UnixMilli(), 10) + "\tsent\temail"
+		errs := st.CompleteMany(ctx, []subscribers.Completion{{ID: a.ID, Token: "tok", Cursor: at, NextDue: at.Add(time.Hour), Log: last}})
+		if errs[0] != nil {
+			t.Fatal(errs[0])
+		}
+	}
+	log, err := rdb.LRange(ctx, subscribers.LogKey(prefix, a.ID), 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != subscribers.LogCap || log[0] != last {
+		t.Errorf("log after %d completions: %d entries, newest %q; want %d, the newest %q", subscribers.LogCap+5, len(log), log[0], subscribers.LogCap, last)
+	}
+}

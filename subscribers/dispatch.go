@@ -347,7 +347,10 @@ func stringList(v any) []string {
 var claimScript = redis.NewScript(`
 if tonumber(ARGV[2]) == 0 then return {} end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
-for i = 1, #due, 2 do redis.call('ZADD', KEYS[1], ARGV[3], due[i]) end
+if #due == 0 then return due end
+local args = {}
+for i = 1, #due, 2 do args[i], args[i + 1] = ARGV[3], due[i] end
+redis.call('ZADD', KEYS[1], unpack(args))
 return due
 `)
 
@@ -371,14 +374,17 @@ return {2, h}
 
 // leaseCheck opens every lease-ending script: {0} missing, {1} not ours.
 // It reads what the scripts need in one HMGET (a stored subscriber always
-// has a status; EXISTS settles the odd hash without one).
+// has a status; EXISTS settles the odd hash without one). Each script
+// then drops the lease fields (leaseFields) in its own HDEL.
 const leaseCheck = `
 local f = redis.call('HMGET', KEYS[1], 'lease_token', 'status', 'marked_at')
 if not f[2] and redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 if f[1] ~= ARGV[1] then return {1} end
-redis.call('HDEL', KEYS[1], 'lease_token', 'lease_until')
 local status = f[2] or ''
 `
+
+// leaseFields are the lease's fields, as HDEL arguments.
+const leaseFields = `'lease_token', 'lease_until'`
 
 // completeScript: KEYS sub hash, its log; ARGV token, cursor ms, next due
 // ms (0 none), a delivery-log entry ("" none), the log's length cap, the
@@ -393,10 +399,11 @@ if tonumber(marked) > tonumber(ARGV[2]) and (tonumber(due) == 0 or tonumber(mark
   due = marked
 end
 redis.call('HSET', KEYS[1], 'cursor', ARGV[2], 'next_due', due)
-redis.call('HDEL', KEYS[1], 'bounces', 'last_error', 'attempts')
+redis.call('HDEL', KEYS[1], ` + leaseFields + `, 'bounces', 'last_error', 'attempts')
 if ARGV[4] ~= '' then
-  redis.call('LPUSH', KEYS[2], ARGV[4])
-  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+  if redis.call('LPUSH', KEYS[2], ARGV[4]) > tonumber(ARGV[5]) then
+    redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[5]) - 1)
+  end
   for _ = 1, 4 do
     local last = redis.call('LINDEX', KEYS[2], -1)
     local at = last and tonumber(string.match(last, '^%d+'))
@@ -409,6 +416,7 @@ return {2, status, due}
 
 // releaseScript: ARGV token, retry at ms, last error.
 var releaseScript = redis.NewScript(leaseCheck + `
+redis.call('HDEL', KEYS[1], ` + leaseFields + `)
 redis.call('HSET', KEYS[1], 'next_due', ARGV[2], 'last_error', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 return {2, status, ARGV[2]}
@@ -416,6 +424,7 @@ return {2, status, ARGV[2]}
 
 // holdScript: ARGV token, retry at ms, reason.
 var holdScript = redis.NewScript(leaseCheck + `
+redis.call('HDEL', KEYS[1], ` + leaseFields + `)
 redis.call('HSET', KEYS[1], 'next_due', ARGV[2], 'last_error', ARGV[3])
 return {2, status, ARGV[2]}
 `)
@@ -423,6 +432,7 @@ return {2, status, ARGV[2]}
 // bounceScript: ARGV token, next due ms, reason, threshold.
 // Replies {3, status, '0'} when suppressed.
 var bounceScript = redis.NewScript(leaseCheck + `
+redis.call('HDEL', KEYS[1], ` + leaseFields + `)
 local n = redis.call('HINCRBY', KEYS[1], 'bounces', 1)
 redis.call('HSET', KEYS[1], 'last_error', ARGV[3])
 if n >= tonumber(ARGV[4]) then

@@ -181,14 +181,39 @@ func TestRelease(t *testing.T) {
 	if ids := claim(t, st, retry); !slices.Equal(ids, []string{sub.ID}) {
 		t.Errorf("at retry time claimed %v", ids)
 	}
-	if _, err := st.Acquire(ctx, sub.ID, "other", retry, time.Minute); err != nil {
-		t.Errorf("Acquire after Release = %v (the lease should be free)", err)
+	if _, err := st.Acquire(ctx, sub.ID, "other", now.Add(time.Second), time.Minute); err != nil {
+		t.Errorf("Acquire within the released lease = %v (the lease should be free)", err)
 	}
 	if err := st.Complete(ctx, sub.ID, "other", retry, retry.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := st.Get(ctx, sub.ID); got.LastError != "" {
 		t.Errorf("Complete kept last error %q", got.LastError)
+	}
+}
+
+// Hold ends the lease like Release but counts no attempt: the channel
+// failed, not the subscriber.
+func TestHold(t *testing.T) {
+	st, _ := newStore(t, t0)
+	ctx := context.Background()
+	sub := mustAdd(t, st, &subscribers.Subscriber{Email: "a@example.com"})
+	now := due0.Add(time.Minute)
+	claim(t, st, now)
+	mustAcquire(t, st, sub.ID, "tok", now)
+	retry := now.Add(5 * time.Minute)
+	if err := st.Hold(ctx, sub.ID, "tok", retry, "relay down"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := st.Get(ctx, sub.ID)
+	if !got.Cursor.Equal(t0) || got.LastError != "relay down" || !got.NextDue.Equal(retry) || got.Attempts != 0 {
+		t.Errorf("after Hold: %+v", got)
+	}
+	if _, err := st.Acquire(ctx, sub.ID, "other", now.Add(time.Second), time.Minute); err != nil {
+		t.Errorf("Acquire within the held lease = %v (the lease should be free)", err)
+	}
+	if err := st.Hold(ctx, sub.ID, "tok", retry, "again"); !errors.Is(err, subscribers.ErrLeaseLost) {
+		t.Errorf("Hold with the old token = %v, want ErrLeaseLost", err)
 	}
 }
 
