@@ -27,7 +27,7 @@ func TestTokenPayloadJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := p.json(); !bytes.Equal(got, want) {
+		if got := p.appendJSON(nil); !bytes.Equal(got, want) {
 			t.Fatalf("%+v: got %s, want %s", p, got, want)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,17 +71,25 @@ var b64 = base64.RawURLEncoding.Strict() // one encoding per token: no malleable
 // sub and one action until expires: base64url(payload) "."
 // base64url(HMAC-SHA256).
 func SignToken(keys *keyring.Ring, sub *Subscriber, action string, expires time.Time) string {
-	return seal(keys, tokenDomain, tokenPayload{Key: keys.ID(), Sub: sub.ID, Nonce: sub.Nonce, Action: action, Expires: expires.Unix()}.json())
+	var buf [256]byte // a reader link's token fits: one allocation, the string's
+	return string(AppendToken(buf[:0], keys, sub, action, expires))
 }
 
-// json is json.Marshal(p), written by hand when its strings need no
-// escaping (every link of every email signs several).
-func (p tokenPayload) json() []byte {
+// AppendToken appends SignToken's token to dst: a link built around it
+// in a buffer of the caller's costs one allocation, its string.
+func AppendToken(dst []byte, keys *keyring.Ring, sub *Subscriber, action string, expires time.Time) []byte {
+	var buf [160]byte
+	p := tokenPayload{Key: keys.ID(), Sub: sub.ID, Nonce: sub.Nonce, Action: action, Expires: expires.Unix()}
+	return appendSeal(dst, keys, tokenDomain, p.appendJSON(buf[:0]))
+}
+
+// appendJSON appends json.Marshal(p) to b, written by hand when its
+// strings need no escaping (every link of every email signs several).
+func (p tokenPayload) appendJSON(b []byte) []byte {
 	if !jsonPlain(p.Key) || !jsonPlain(p.Sub) || !jsonPlain(p.Nonce) || !jsonPlain(p.Action) {
-		b, _ := json.Marshal(p)
-		return b
+		j, _ := json.Marshal(p)
+		return append(b, j...)
 	}
-	b := make([]byte, 0, 40+len(p.Key)+len(p.Sub)+len(p.Nonce)+len(p.Action))
 	b = append(b, '{')
 	if p.Key != "" {
 		b = append(append(append(b, `"k":"`...), p.Key...), `",`...)
@@ -142,20 +151,21 @@ func (st *Store) GetByToken(ctx context.Context, ref TokenRef) (*Subscriber, err
 
 // seal is payload and its MAC in domain under keys' current key.
 func seal(keys *keyring.Ring, domain string, payload []byte) string {
+	var buf [256]byte // a reader link's token fits: one allocation, the string's
+	return string(appendSeal(buf[:0], keys, domain, payload))
+}
+
+// appendSeal appends seal's token to dst.
+func appendSeal(dst []byte, keys *keyring.Ring, domain string, payload []byte) []byte {
 	var sumBuf [sha256.Size]byte
 	sum := keys.AppendSum(sumBuf[:0], domain, payload)
-	n := b64.EncodedLen(len(payload))
-	var buf [256]byte // a reader link's token fits: one allocation, the string's
-	var b []byte
-	if size := n + 1 + b64.EncodedLen(len(sum)); size <= len(buf) {
-		b = buf[:size]
-	} else {
-		b = make([]byte, size)
-	}
-	b64.Encode(b, payload)
-	b[n] = '.'
-	b64.Encode(b[n+1:], sum)
-	return string(b)
+	n, m := b64.EncodedLen(len(payload)), b64.EncodedLen(len(sum))
+	at := len(dst)
+	dst = slices.Grow(dst, n+1+m)[:at+n+1+m]
+	b64.Encode(dst[at:], payload)
+	dst[at+n] = '.'
+	b64.Encode(dst[at+n+1:], sum)
+	return dst
 }
 
 // open checks token (payload "." MAC, both base64url) in domain under the

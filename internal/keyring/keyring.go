@@ -30,7 +30,7 @@ type key struct {
 // reused so that a MAC allocates nothing (every email signs several links).
 type macState struct {
 	h   hash.Hash
-	dom []byte
+	in  []byte // domain and payload, copied: a caller's payload stays on its stack
 	sum []byte
 }
 
@@ -45,9 +45,8 @@ func (k key) appendMAC(dst []byte, domain string, payload []byte) []byte {
 	m := k.macs.Get().(*macState)
 	defer k.macs.Put(m)
 	m.h.Reset()
-	m.dom = append(m.dom[:0], domain...)
-	m.h.Write(m.dom)
-	m.h.Write(payload)
+	m.in = append(append(m.in[:0], domain...), payload...)
+	m.h.Write(m.in)
 	m.sum = m.h.Sum(m.sum[:0])
 	return append(dst, m.sum...)
 }
@@ -124,7 +123,6 @@ func (r *Ring) all() []key {
 
 func mac(secret []byte, domain string, payload []byte) []byte {
 	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(domain))
-	m.Write(payload)
+	m.Write(append([]byte(domain), payload...))
 	return m.Sum(nil)
 }
