@@ -335,27 +335,47 @@ func (s *Set) finish(v *View, html []byte, f *fragments) (*digest.Rendered, erro
 
 // tidyText trims trailing blanks from every line, keeps at most one empty
 // line in a row and ends the text with one line break, so text templates
-// need not count their newlines. It reuses b.
+// need not count their newlines. It works in b, in place: a line moves
+// only once an earlier one was shortened.
 func tidyText(b []byte) []byte {
-	out := b[:0]  // written in place: never ahead of what is read
+	w := 0        // where the next kept byte goes: never ahead of r
 	blank := true // no blank lines at the start
-	for len(b) > 0 {
-		l := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			l, b = b[:i], b[i+1:]
-		} else {
-			b = nil
+	for r := 0; r < len(b); {
+		end := len(b)
+		if i := bytes.IndexByte(b[r:], '\n'); i >= 0 {
+			end = r + i
 		}
-		l = bytes.TrimRight(l, " \t")
-		if len(l) == 0 {
-			if !blank {
-				out = append(out, '\n')
+		l := end
+		for l > r && (b[l-1] == ' ' || b[l-1] == '\t') {
+			l--
+		}
+		switch {
+		case l > r:
+			if w != r {
+				copy(b[w:], b[r:l])
 			}
+			w += l - r
+			blank = false
+			b, w = putNewline(b, w)
+		case !blank:
 			blank = true
-			continue
+			b, w = putNewline(b, w)
 		}
-		out = append(append(out, l...), '\n')
-		blank = false
+		r = end + 1
 	}
-	return append(bytes.TrimRight(out, "\n"), '\n')
+	for w > 0 && b[w-1] == '\n' {
+		w--
+	}
+	b, w = putNewline(b, w)
+	return b[:w]
+}
+
+// putNewline writes a line break at w: in place, or appended at the end.
+func putNewline(b []byte, w int) ([]byte, int) {
+	if w < len(b) {
+		b[w] = '\n'
+	} else {
+		b = append(b, '\n')
+	}
+	return b, w + 1
 }
