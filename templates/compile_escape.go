@@ -30,17 +30,17 @@ var escapers = map[string]escaper{
 		if c == htmlContent {
 			return s, true
 		}
-		return replaceHTML(s, htmlReplacement), true
+		return replaceHTML(s, &htmlReplacement), true
 	},
 	"_html_template_attrescaper": func(s string, c content) (string, bool) {
 		// template.HTML in an attribute has its tags stripped: not taken.
-		return replaceHTML(s, htmlReplacement), c != htmlContent
+		return replaceHTML(s, &htmlReplacement), c != htmlContent
 	},
 	"_html_template_rcdataescaper": func(s string, c content) (string, bool) {
 		if c == htmlContent {
-			return replaceHTML(s, htmlNormReplacement), true
+			return replaceHTML(s, &htmlNormReplacement), true
 		}
-		return replaceHTML(s, htmlReplacement), true
+		return replaceHTML(s, &htmlReplacement), true
 	},
 	"_html_template_urlfilter": func(s string, c content) (string, bool) {
 		if c == urlContent || isSafeURL(s) {
@@ -111,20 +111,21 @@ var (
 	}
 )
 
-func replaceHTML(s string, table [63]string) string {
-	var b []byte
+func replaceHTML(s string, table *[63]string) string {
+	i := 0
+	for i < len(s) && (int(s[i]) >= len(table) || table[s[i]] == "") {
+		i++
+	}
+	if i == len(s) {
+		return s // most text has nothing to replace
+	}
+	b := make([]byte, 0, len(s)+16)
 	written := 0
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		if c := s[i]; int(c) < len(table) && table[c] != "" {
-			if b == nil {
-				b = make([]byte, 0, len(s)+16)
-			}
 			b = append(append(b, s[written:i]...), table[c]...)
 			written = i + 1
 		}
-	}
-	if b == nil {
-		return s
 	}
 	return string(append(b, s[written:]...))
 }
@@ -142,14 +143,22 @@ func isSafeURL(s string) bool {
 // unreserved ones (and, normalizing, the reserved ones and valid escapes)
 // percent-encoded.
 func processURL(s string, norm bool) string {
-	var b []byte
+	keeps := &urlEscKeeps
+	if norm {
+		keeps = &urlNormKeeps
+	}
+	i := 0
+	for i < len(s) && (keeps[s[i]] || urlKeeps(s, i, norm)) {
+		i++
+	}
+	if i == len(s) {
+		return s // most links need nothing encoded
+	}
+	b := make([]byte, 0, len(s)+16)
 	written := 0
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		if urlKeeps(s, i, norm) {
 			continue
-		}
-		if b == nil {
-			b = make([]byte, 0, len(s)+16)
 		}
 		b = append(b, s[written:i]...)
 		b = append(b, '%')
@@ -158,9 +167,6 @@ func processURL(s string, norm bool) string {
 		}
 		b = strconv.AppendUint(b, uint64(s[i]), 16)
 		written = i + 1
-	}
-	if b == nil {
-		return s
 	}
 	return string(append(b, s[written:]...))
 }
