@@ -13,6 +13,7 @@ package digest
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"herald/stories"
@@ -50,12 +51,10 @@ type Links struct {
 // MatchedTopics are the slugs of the topics d's stories matched, each
 // once, in the order the stories name them.
 func (d *Digest) MatchedTopics() []string {
-	seen := map[string]bool{}
 	var out []string
 	for _, it := range d.Items {
 		for _, t := range it.Matched {
-			if !seen[t.Slug] {
-				seen[t.Slug] = true
+			if !slices.Contains(out, t.Slug) { // a digest matches a few topics
 				out = append(out, t.Slug)
 			}
 		}

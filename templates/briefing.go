@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,29 +139,40 @@ func inlineOutlet(outlet, summary string) (before, after string, ok bool) {
 }
 
 // topicViews are the followed topics the digest's stories matched, with the
-// descriptions the stories carry, in the order of coveredTopics.
+// descriptions the stories carry: those the reader follows in the order
+// followed, then any other in the order the stories name them. A digest
+// matches a few topics, so they are found by a look along a short list.
 func topicViews(d *digest.Digest) []TopicView {
-	desc := map[string]TopicView{}
-	var order []string
+	var slugs []string
+	var views []TopicView
 	for _, it := range d.Items {
 		for _, t := range it.Matched {
-			tv, seen := desc[t.Slug]
-			if !seen {
-				order = append(order, t.Slug)
-				tv.Name = topicName(t)
+			i := slices.Index(slugs, t.Slug)
+			if i < 0 {
+				i = len(slugs)
+				slugs = append(slugs, t.Slug)
+				views = append(views, TopicView{Name: topicName(t)})
 			}
-			if tv.Description == "" {
-				tv.Description = topicDesc(firstNonEmpty(t.Description, storyTopicDesc(it.Story, t.Slug)))
+			if views[i].Description == "" {
+				views[i].Description = topicDesc(firstNonEmpty(t.Description, storyTopicDesc(it.Story, t.Slug)))
 			}
-			desc[t.Slug] = tv
 		}
 	}
-	out := make([]TopicView, 0, len(order))
-	for _, slug := range append(followed(d.Subscriber), order...) {
-		if tv, ok := desc[slug]; ok {
-			tv.Unfollow = safeURL(d.Links.Unfollow[slug])
-			out = append(out, tv)
-			delete(desc, slug)
+	out := make([]TopicView, 0, len(slugs))
+	take := func(i int) {
+		tv := views[i]
+		tv.Unfollow = safeURL(d.Links.Unfollow[slugs[i]])
+		out = append(out, tv)
+		slugs[i] = "" // taken
+	}
+	for _, slug := range followed(d.Subscriber) {
+		if i := slices.Index(slugs, slug); i >= 0 && slug != "" {
+			take(i)
+		}
+	}
+	for i, slug := range slugs {
+		if slug != "" {
+			take(i)
 		}
 	}
 	return out

@@ -204,7 +204,7 @@ func (s *Set) buildView(d *digest.Digest, l layout, story storyViewFunc) (*View,
 	}
 	s.subjectView(v, d)
 	v.TopicInfo = topicViews(d)
-	names := coveredTopics(d)
+	names := topicNamesOf(v.TopicInfo)
 	v.Topics = strings.Join(names, ", ")
 	v.Follows = follows(names, d.Subscriber)
 	return v, nil
@@ -359,25 +359,11 @@ var (
 	maxTopicLines = int64(10_000)
 )
 
-// coveredTopics names the followed topics the digest's stories matched, in
-// the order the subscriber follows them, then in order of appearance.
-func coveredTopics(d *digest.Digest) []string {
-	seen := map[string]string{}
-	var order []string
-	for _, it := range d.Items {
-		for _, t := range it.Matched {
-			if _, ok := seen[t.Slug]; !ok {
-				seen[t.Slug] = topicName(t)
-				order = append(order, t.Slug)
-			}
-		}
-	}
-	var names []string
-	for _, slug := range append(followed(d.Subscriber), order...) {
-		if name, ok := seen[slug]; ok {
-			names = append(names, name)
-			delete(seen, slug)
-		}
+// topicNamesOf are the names of topic views.
+func topicNamesOf(tvs []TopicView) []string {
+	names := make([]string, len(tvs))
+	for i, tv := range tvs {
+		names[i] = tv.Name
 	}
 	return names
 }
