@@ -98,12 +98,20 @@ func (l *RedisLog) Record(ctx context.Context, d Delivery) error {
 
 // deliveryFields are the field-value pairs of one delivery's stream entry.
 func deliveryFields(d Delivery) []any {
-	return []any{
+	return appendDeliveryFields(make([]any, 0, fieldsPerDelivery), d)
+}
+
+// appendDeliveryFields appends deliveryFields(d) to dst.
+func appendDeliveryFields(dst []any, d Delivery) []any {
+	return append(dst,
 		"sub", d.SubscriberID, "msg", d.MessageID, "channel", d.Channel,
 		"start", d.WindowStart.UnixMilli(), "end", d.WindowEnd.UnixMilli(),
 		"stories", d.Stories, "result", d.Result, "attempt", d.Attempt, "error", d.Error, "at", d.At.UnixMilli(),
-	}
+	)
 }
+
+// fieldsPerDelivery is len(deliveryFields(d)) for every d.
+var fieldsPerDelivery = len(appendDeliveryFields(nil, Delivery{}))
 
 // Recent returns up to n most recent deliveries, newest first.
 func (l *RedisLog) Recent(ctx context.Context, n int64) ([]Delivery, error) {

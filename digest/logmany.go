@@ -17,14 +17,13 @@ func (l *RedisLog) RecordShared(ctx context.Context, ds []Delivery) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	per := len(deliveryFields(ds[0]))
 	byShard := map[int][]any{}
 	for _, d := range ds {
 		i := shard.Of(d.SubscriberID, l.shards)
 		if byShard[i] == nil {
-			byShard[i] = []any{l.maxLen, per}
+			byShard[i] = append(make([]any, 0, 2+fieldsPerDelivery), l.maxLen, fieldsPerDelivery)
 		}
-		byShard[i] = append(byShard[i], deliveryFields(d)...)
+		byShard[i] = appendDeliveryFields(byShard[i], d)
 	}
 	calls := make([]rscript.Call, 0, len(byShard))
 	for i, args := range byShard {
