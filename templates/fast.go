@@ -269,7 +269,7 @@ func (f *fragments) storyView(v *StoryView, rank int, it digest.Item, full bool,
 		f.put(k, *v)
 	}
 	v.Rank, v.Topics = rank, topicNames(it.Matched)
-	return f.smallParts(v, k, rank, it.Story.PublishedAt, loc)
+	return f.smallParts(v, rank, it.Story.PublishedAt, loc)
 }
 
 // base is the story's view with its byStory parts rendered, before

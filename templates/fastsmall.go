@@ -18,40 +18,22 @@ import (
 // of entries missed the processor's caches; the shared map serves the
 // first time.
 
-// smallKey is what the parts of one kind (byTopics, byPublished, byEntry)
+// smallKey is what the shared parts of one kind (byTopics, byPublished)
 // depend on.
 type smallKey struct {
 	kind keyKind
-	k    fragKey // byEntry
-	s    string  // the topics' names (byTopics, byEntry) or the time shown (byPublished)
+	s    string // the topics' names (byTopics) or the time shown (byPublished)
 }
 
-// smallParts fills v's parts other than its byStory ones, from the caches
-// when they hold them; k is v's story key, loc the reader's zone. v's
-// Topics are set; its Published is set here.
-func (f *fragments) smallParts(v *StoryView, k fragKey, rank int, at time.Time, loc *time.Location) error {
-	if v.entries == nil {
-		return f.sharedParts(v, k, rank, at, loc)
-	}
-	if err := f.entryParts(v, k); err != nil {
+// smallParts fills v's parts other than its byStory ones, from v's own
+// entries (every view storyView builds has them) or the caches; loc is
+// the reader's zone. v's Topics are set; its Published is set here.
+func (f *fragments) smallParts(v *StoryView, rank int, at time.Time, loc *time.Location) error {
+	if err := f.entryParts(v); err != nil {
 		return err
 	}
 	if err := f.dateParts(v, at, loc); err != nil {
 		return err
-	}
-	return f.rankParts(v, rank)
-}
-
-// sharedParts is smallParts from the shared caches alone.
-func (f *fragments) sharedParts(v *StoryView, k fragKey, rank int, at time.Time, loc *time.Location) error {
-	v.Published = published(at, loc)
-	topics := strings.Join(v.Topics, "\x00")
-	for _, sk := range [...]smallKey{{kind: byTopics, s: topics}, {kind: byPublished, s: v.Published}, {kind: byEntry, k: k, s: topics}} {
-		ps, err := f.kindParts(sk, v)
-		if err != nil {
-			return err
-		}
-		v.setParts(ps, sk.kind, sk.kind)
 	}
 	return f.rankParts(v, rank)
 }
@@ -176,7 +158,7 @@ type storyDate struct {
 }
 
 // entryParts fills v's byEntry and byTopics parts from v's own entries.
-func (f *fragments) entryParts(v *StoryView, k fragKey) error {
+func (f *fragments) entryParts(v *StoryView) error {
 	e := v.entries
 	e.mu.Lock()
 	for _, x := range e.list {
