@@ -163,13 +163,20 @@ func TestLeaseExpiresToAnotherWorker(t *testing.T) {
 	}
 }
 
-func TestRelease(t *testing.T) {
+// leased is a stored subscriber, claimed and leased to "tok" at now.
+func leased(t *testing.T) (*subscribers.Store, *subscribers.Subscriber, time.Time) {
+	t.Helper()
 	st, _ := newStore(t, t0)
-	ctx := context.Background()
 	sub := mustAdd(t, st, &subscribers.Subscriber{Email: "a@example.com"})
 	now := due0.Add(time.Minute)
 	claim(t, st, now)
 	mustAcquire(t, st, sub.ID, "tok", now)
+	return st, sub, now
+}
+
+func TestRelease(t *testing.T) {
+	st, sub, now := leased(t)
+	ctx := context.Background()
 	retry := now.Add(5 * time.Minute)
 	if err := st.Release(ctx, sub.ID, "tok", retry, "smtp 451 try later"); err != nil {
 		t.Fatal(err)
@@ -195,12 +202,8 @@ func TestRelease(t *testing.T) {
 // Hold ends the lease like Release but counts no attempt: the channel
 // failed, not the subscriber.
 func TestHold(t *testing.T) {
-	st, _ := newStore(t, t0)
+	st, sub, now := leased(t)
 	ctx := context.Background()
-	sub := mustAdd(t, st, &subscribers.Subscriber{Email: "a@example.com"})
-	now := due0.Add(time.Minute)
-	claim(t, st, now)
-	mustAcquire(t, st, sub.ID, "tok", now)
 	retry := now.Add(5 * time.Minute)
 	if err := st.Hold(ctx, sub.ID, "tok", retry, "relay down"); err != nil {
 		t.Fatal(err)
