@@ -268,8 +268,8 @@ func (f *fragments) storyView(v *StoryView, rank int, it digest.Item, full bool,
 		}
 		f.put(k, *v)
 	}
-	v.Rank, v.Topics = rank, topicNames(it.Matched)
-	return f.smallParts(v, rank, it.Story.PublishedAt, loc)
+	v.Rank = rank
+	return f.smallParts(v, rank, it, loc)
 }
 
 // base is the story's view with its byStory parts rendered, before

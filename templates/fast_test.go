@@ -208,3 +208,33 @@ func TestStoryKeptAtFirstSightWhileThereIsRoom(t *testing.T) {
 		t.Fatalf("the second time: new story kept %v, old one still kept %v", kept, old)
 	}
 }
+
+// A story matched by other topics of the same number, named by slug or by
+// name, renders its own topics from its kept entries, as the templates do.
+func TestStoryEntriesByMatchedTopics(t *testing.T) {
+	fast, err := Load("", Options{SiteURL: "https://news.example.com/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := *fast
+	plain.frags = nil
+	st := &stories.Story{ID: "s1", Headline: "Talks resume", Summary: "Both sides met.", URL: "https://news.example.com/s1",
+		PublishedAt: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC),
+		Topics:      []stories.Topic{{Slug: "japan"}, {Slug: "south-korea"}, {Slug: "trade", Name: "Japan"}}}
+	for i, matched := range [][]stories.Topic{st.Topics[:1], st.Topics[1:2], st.Topics[2:3], st.Topics[:1]} {
+		sub := &subscribers.Subscriber{ID: "sub", Kind: subscribers.KindEmail, Email: "r@example.com", Topics: []string{matched[0].Slug}}
+		d := &digest.Digest{Subscriber: sub, Items: []digest.Item{{Story: st, Matched: matched}},
+			Window: digest.Window{End: time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)}}
+		want, err := plain.RenderEmail(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := fast.RenderEmail(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.HTML, want.HTML) || !bytes.Equal(got.Text, want.Text) {
+			t.Fatalf("digest %d (matched %v) differs:\n--- fast\n%s\n--- templates\n%s", i, matched, got.Text, want.Text)
+		}
+	}
+}

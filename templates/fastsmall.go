@@ -5,6 +5,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"herald/digest"
+	"herald/stories"
 )
 
 // The parts that depend on more than the story, or on less, are kept apart
@@ -26,13 +29,14 @@ type smallKey struct {
 }
 
 // smallParts fills v's parts other than its byStory ones, from v's own
-// entries (every view storyView builds has them) or the caches; loc is
-// the reader's zone. v's Topics are set; its Published is set here.
-func (f *fragments) smallParts(v *StoryView, rank int, at time.Time, loc *time.Location) error {
-	if err := f.entryParts(v); err != nil {
+// entries (every view storyView builds has them) or the caches, and sets
+// its Topics (the names of the topics it matched) and Published (in loc, the reader's
+// zone).
+func (f *fragments) smallParts(v *StoryView, rank int, it digest.Item, loc *time.Location) error {
+	if err := f.entryParts(v, it.Matched); err != nil {
 		return err
 	}
-	if err := f.dateParts(v, at, loc); err != nil {
+	if err := f.dateParts(v, it.Story.PublishedAt, loc); err != nil {
 		return err
 	}
 	return f.rankParts(v, rank)
@@ -147,8 +151,9 @@ type storyEntries struct {
 }
 
 type storyEntry struct {
-	topics []string
-	parts  *[nParts]string
+	matched []stories.Topic // what topics is made of: the matched topics' names and slugs
+	topics  []string        // the names shown
+	parts   *[nParts]string
 }
 
 type storyDate struct {
@@ -157,18 +162,23 @@ type storyDate struct {
 	parts     *[nParts]string
 }
 
-// entryParts fills v's byEntry and byTopics parts from v's own entries.
-func (f *fragments) entryParts(v *StoryView) error {
+// entryParts sets v's Topics, the names of matched, and fills its byEntry
+// and byTopics parts, from v's own entries when one has the same topics
+// (compared by what their names are made of, so a story shown again names
+// none).
+func (f *fragments) entryParts(v *StoryView, matched []stories.Topic) error {
 	e := v.entries
 	e.mu.Lock()
 	for _, x := range e.list {
-		if slices.Equal(x.topics, v.Topics) {
+		if sameNames(x.matched, matched) {
 			e.mu.Unlock()
+			v.Topics = x.topics
 			v.setParts(x.parts, byEntry, byTopics)
 			return nil
 		}
 	}
 	e.mu.Unlock()
+	v.Topics = topicNames(matched)
 	topics := strings.Join(v.Topics, "\x00")
 	ps, err := f.renderKind(byEntry, v)
 	if err != nil {
@@ -189,8 +199,22 @@ func (f *fragments) entryParts(v *StoryView) error {
 	if len(e.list) >= maxStoryEntries {
 		e.list = e.list[:0]
 	}
-	e.list = append(e.list, storyEntry{topics: slices.Clone(v.Topics), parts: ps})
+	e.list = append(e.list, storyEntry{matched: slices.Clone(matched), topics: v.Topics, parts: ps})
 	return nil
+}
+
+// sameNames reports topics that topicNames names alike: the same names and
+// slugs in the same order.
+func sameNames(a, b []stories.Topic) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Slug != b[i].Slug {
+			return false
+		}
+	}
+	return true
 }
 
 // dateParts sets v's Published, its time at in loc, and its byPublished
