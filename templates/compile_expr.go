@@ -95,25 +95,28 @@ func (c *compiler) operand(n parse.Node, t reflect.Type) (expr, error) {
 
 // dotExpr is dot, of type t.
 func dotExpr(t reflect.Type) expr {
+	data := valOf(t)
 	return expr{t: t, eval: func(_ *runner, dot reflect.Value) val { return data(dot) }}
 }
 
 // dollar is "$": the data the template being compiled was called with.
 func (c *compiler) dollar() expr {
+	data := valOf(c.root)
 	return expr{t: c.root, eval: func(r *runner, _ reflect.Value) val { return data(r.dollar) }}
 }
 
-// data is a reflect.Value as a val.
-func data(v reflect.Value) val {
-	switch kindOf(v.Type()) {
+// valOf turns a reflect.Value of type t into a val, its kind settled
+// here rather than at every read.
+func valOf(t reflect.Type) func(v reflect.Value) val {
+	switch kindOf(t) {
 	case reflect.String:
-		return val{rv: v, s: v.String()}
+		return func(v reflect.Value) val { return val{rv: v, s: v.String()} }
 	case reflect.Int:
-		return val{rv: v, n: v.Int()}
+		return func(v reflect.Value) val { return val{rv: v, n: v.Int()} }
 	case reflect.Bool:
-		return val{rv: v, b: v.Bool()}
+		return func(v reflect.Value) val { return val{rv: v, b: v.Bool()} }
 	}
-	return val{rv: v}
+	return func(v reflect.Value) val { return val{rv: v} }
 }
 
 // fields follows a chain of field names from e. Pointers on the way must
@@ -148,8 +151,17 @@ func fields(e expr, names []string) (expr, error) {
 	return e, nil
 }
 
+// field is field f of e's value. A string field, the most read, is read
+// without a call through valOf.
 func field(e expr, f reflect.StructField) expr {
 	i, recv := f.Index[0], receiver(e)
+	if kindOf(f.Type) == reflect.String {
+		return expr{t: f.Type, eval: func(r *runner, dot reflect.Value) val {
+			v := recv(r, dot).Field(i)
+			return val{rv: v, s: v.String()}
+		}}
+	}
+	data := valOf(f.Type)
 	return expr{t: f.Type, eval: func(r *runner, dot reflect.Value) val { return data(recv(r, dot).Field(i)) }}
 }
 
@@ -171,6 +183,7 @@ func method(e expr, m reflect.Method) (expr, error) {
 	if fn, ok := m.Func.Interface().(func(StoryView) string); ok {
 		return str(func(r *runner, dot reflect.Value) string { return fn(arg[StoryView](recv(r, dot))) }), nil
 	}
+	data := valOf(m.Type.Out(0))
 	return expr{t: m.Type.Out(0), eval: func(r *runner, dot reflect.Value) val {
 		return data(m.Func.Call([]reflect.Value{recv(r, dot)})[0])
 	}}, nil

@@ -203,6 +203,7 @@ func ptrArg[T any](v reflect.Value) *T {
 // reflected calls fn through reflect.
 func reflected(fn reflect.Value, args []expr) expr {
 	ft := fn.Type()
+	data := valOf(ft.Out(0))
 	return expr{t: ft.Out(0), eval: func(r *runner, d reflect.Value) val {
 		in := make([]reflect.Value, len(args))
 		for i, a := range args {
