@@ -335,10 +335,12 @@ func (s *Set) finish(v *View, html []byte, f *fragments) (*digest.Rendered, erro
 
 // tidyText trims trailing blanks from every line, keeps at most one empty
 // line in a row and ends the text with one line break, so text templates
-// need not count their newlines. It works in b, in place: a line moves
-// only once an earlier one was shortened.
+// need not count their newlines. It works in b, in place: what it keeps
+// are runs of b's own bytes (a line to its last non-blank, its line
+// break), moved down in one copy a run (see kept), most text being
+// already tidy.
 func tidyText(b []byte) []byte {
-	w := 0        // where the next kept byte goes: never ahead of r
+	var k kept
 	blank := true // no blank lines at the start
 	for r := 0; r < len(b); {
 		end := len(b)
@@ -351,23 +353,48 @@ func tidyText(b []byte) []byte {
 		}
 		switch {
 		case l > r:
-			if w != r {
-				copy(b[w:], b[r:l])
-			}
-			w += l - r
+			k.keep(b, r, l)
 			blank = false
-			b, w = putNewline(b, w)
-		case !blank:
+		case blank:
+			r = end + 1
+			continue
+		default:
 			blank = true
-			b, w = putNewline(b, w)
+		}
+		if end < len(b) {
+			k.keep(b, end, end+1) // the line break
 		}
 		r = end + 1
 	}
+	w := k.flush(b)
 	for w > 0 && b[w-1] == '\n' {
 		w--
 	}
 	b, w = putNewline(b, w)
 	return b[:w]
+}
+
+// kept is tidyText's output so far: b[:w], then the run b[from:to] not
+// yet moved down to w.
+type kept struct{ w, from, to int }
+
+// keep adds b[from:to], after what was kept before, to the output.
+func (k *kept) keep(b []byte, from, to int) {
+	if from != k.to {
+		k.flush(b)
+		k.from = from
+	}
+	k.to = to
+}
+
+// flush moves the run down to w and returns the output's length.
+func (k *kept) flush(b []byte) int {
+	if k.from != k.w {
+		copy(b[k.w:], b[k.from:k.to])
+	}
+	k.w += k.to - k.from
+	k.from = k.to
+	return k.w
 }
 
 // putNewline writes a line break at w: in place, or appended at the end.
