@@ -202,11 +202,11 @@ func hangFrom(width, used int, first, rest, s string) string {
 	b.Grow(len(first) + len(s) + (len(s)/max(width/2, 1)+1)*(len(rest)+1))
 	prefix, n := first, 0 // n: runes on the current line, 0 when empty
 	for {
-		var w string
-		if w, s = nextField(s); w == "" {
+		w, wn, after := nextField(s)
+		if w == "" {
 			break
 		}
-		wn := utf8.RuneCountInString(w)
+		s = after
 		if n > 0 && n+1+wn > width {
 			b.WriteByte('\n')
 			prefix, n = rest, 0
@@ -225,16 +225,20 @@ func hangFrom(width, used int, first, rest, s string) string {
 }
 
 // nextField returns the first field of s as strings.Fields splits s (runs
-// of characters other than unicode.IsSpace), and what follows it; "" when
-// s has no more fields. hang walks its text with it rather than building
-// the slice of all fields.
-func nextField(s string) (field, rest string) {
+// of characters other than unicode.IsSpace), its length in runes, and what
+// follows it; "" when s has no more fields. hang walks its text with it
+// rather than building the slice of all fields.
+func nextField(s string) (field string, runes int, rest string) {
 	i := 0
 	for i < len(s) {
-		r, size := rune(s[i]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[i:])
+		if c := s[i]; c < utf8.RuneSelf {
+			if !asciiSpace[c] {
+				break
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if !unicode.IsSpace(r) {
 			break
 		}
@@ -242,14 +246,21 @@ func nextField(s string) (field, rest string) {
 	}
 	j := i
 	for j < len(s) {
-		r, size := rune(s[j]), 1
-		if r >= utf8.RuneSelf {
-			r, size = utf8.DecodeRuneInString(s[j:])
+		if c := s[j]; c < utf8.RuneSelf {
+			if asciiSpace[c] {
+				break
+			}
+			j, runes = j+1, runes+1
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[j:])
 		if unicode.IsSpace(r) {
 			break
 		}
-		j += size
+		j, runes = j+size, runes+1
 	}
-	return s[i:j], s[j:]
+	return s[i:j], runes, s[j:]
 }
+
+// asciiSpace is unicode.IsSpace for ASCII.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}

@@ -124,15 +124,18 @@ func TestFitMrkdwn(t *testing.T) {
 }
 
 func TestNextFieldSplitsLikeFields(t *testing.T) {
-	tests := []string{"", "   ", "one", " two  words\t", "a\u00a0b\u0085c d\u3000e", "bad\xffutf8 x", "\v\fx\r\ny "}
+	tests := []string{"", "   ", "one", " two  words\t", "a\u00a0b\u0085c d\u3000e", "日本 語\u2028x", " \u00a0 \u3000\tx \u0085 y", "bad\xffutf8 x", "\v\fx\r\ny "}
 	for _, s := range tests {
 		var got []string
 		for rest := s; ; {
-			var w string
-			if w, rest = nextField(rest); w == "" {
+			w, runes, after := nextField(rest)
+			if w == "" {
 				break
 			}
-			got = append(got, w)
+			if n := utf8.RuneCountInString(w); runes != n {
+				t.Errorf("nextField(%q) counts %d runes in %q, want %d", rest, runes, w, n)
+			}
+			got, rest = append(got, w), after
 		}
 		if want := strings.Fields(s); !slices.Equal(got, want) {
 			t.Errorf("fields of %q = %q, want %q", s, got, want)
