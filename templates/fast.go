@@ -281,7 +281,7 @@ func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, err
 			continue
 		}
 		var err error
-		if v.parts[p], err = f.plain[p].render(v); err != nil {
+		if v.parts[p], err = f.renderPart(partID(p), v); err != nil {
 			return v, err
 		}
 	}
@@ -290,6 +290,16 @@ func (f *fragments) base(st *stories.Story, full bool, l layout) (StoryView, err
 	v.prehead = line(v.Headline, preheadHeadRunes)
 	v.ahead = true
 	return v, nil
+}
+
+// renderPart renders part p of v; a text part squeezed (see squeeze), as
+// tidyText would have it anyway.
+func (f *fragments) renderPart(p partID, v StoryView) (string, error) {
+	s, err := f.plain[p].render(v)
+	if err != nil || parts[p].html {
+		return s, err
+	}
+	return squeeze(s), nil
 }
 
 func (f *fragments) put(k fragKey, v StoryView) {

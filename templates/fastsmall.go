@@ -89,7 +89,7 @@ func (f *fragments) renderKind(kind keyKind, v *StoryView) (*[nParts]string, err
 			continue
 		}
 		var err error
-		if ps[p], err = f.plain[p].render(cp); err != nil {
+		if ps[p], err = f.renderPart(partID(p), cp); err != nil {
 			return nil, err
 		}
 	}
@@ -119,7 +119,7 @@ func (f *fragments) rankPart(p partID, rank int, v *StoryView) (string, error) {
 	if s != "" {
 		return s, nil
 	}
-	b, err := f.plain[p].render(*v)
+	b, err := f.renderPart(p, *v)
 	if err != nil {
 		return "", err
 	}
