@@ -102,9 +102,12 @@ func dispatchConfig(o *options) app.Config {
 	cfg := app.DefaultConfig()
 	cfg.RedisURL = o.redisURL
 	cfg.RedisPrefix = o.prefix
-	cfg.SMTPURL = "smtp://" + o.smtpAddr + "?tls=none" // Herald's default: 8bit to a server offering 8BITMIME
+	cfg.SMTPURL = "smtp://" + o.smtpAddr + "?tls=none" // Herald's default: 8bit and BDAT to a server offering them
 	if !o.eightBit {
 		cfg.SMTPURL += "&8bit=false"
+	}
+	if !o.chunking {
+		cfg.SMTPURL += "&chunking=false"
 	}
 	cfg.From = "Herald News <digest@news.example.com>"
 	cfg.BaseURL = "https://herald.example.com"
@@ -241,7 +244,8 @@ func (o *options) childMaxProcs() int {
 func runDispatchChild(ctx context.Context, o *options, i int, redisURL, smtpAddr string) (*dispatchResult, error) {
 	args := []string{"-dispatch", "-redis-url", redisURL, "-smtp", smtpAddr,
 		"-conns", strconv.Itoa(o.conns), "-workers", strconv.Itoa(o.workers),
-		"-batch", strconv.Itoa(o.batch), "-prefix", o.prefix, "-8bit=" + strconv.FormatBool(o.eightBit)}
+		"-batch", strconv.Itoa(o.batch), "-prefix", o.prefix, "-8bit=" + strconv.FormatBool(o.eightBit),
+		"-chunking=" + strconv.FormatBool(o.chunking)}
 	if o.verbose {
 		args = append(args, "-v")
 	}

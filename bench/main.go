@@ -34,6 +34,7 @@ type options struct {
 	seed     uint64
 	verbose  bool
 	eightBit bool
+	chunking bool
 	cluster  int // masters of a private cluster; 0: one redis-server
 	procs    int // dispatch processes
 	maxProcs int // GOMAXPROCS of each dispatch process; 0: its share of the cores
@@ -62,6 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the generated data")
 	fs.BoolVar(&o.verbose, "v", false, "progress on stderr")
 	fs.BoolVar(&o.eightBit, "8bit", true, "send 8bit bodies (Herald's default to a server offering 8BITMIME); false: quoted-printable (smtp-url 8bit=false)")
+	fs.BoolVar(&o.chunking, "chunking", true, "send each message as one BDAT chunk (Herald's default to a server offering CHUNKING); false: DATA (smtp-url chunking=false)")
 	fs.IntVar(&o.cluster, "cluster", 0, "start a private Redis Cluster of this many masters (no replicas) instead of one redis-server")
 	fs.IntVar(&o.procs, "procs", 1, "dispatch processes running at once")
 	fs.IntVar(&o.maxProcs, "gomaxprocs", 0, "GOMAXPROCS of each dispatch process (default: its share of the cores, max(1, cores / -procs); Go's own with one process)")

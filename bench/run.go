@@ -30,6 +30,7 @@ type Result struct {
 	Skipped            int          `json:"skipped"`
 	DueLeft            int64        `json:"due_left"`
 	EightBit           bool         `json:"eight_bit"`
+	Chunking           bool         `json:"chunking"`
 	LoadAvg            [2]float64   `json:"loadavg_1m"`
 	Conns              int          `json:"conns"`
 	Workers            int          `json:"workers"`
@@ -191,7 +192,7 @@ func measure(ctx context.Context, o *options, rdb redis.UniversalClient, redisUR
 		RedisCmdsPerDigest: round(float64(d.RedisCmds)/float64(sent), 3),
 		RedisCallsPerDgst:  round(float64(calls-int64(len(masters1)))/float64(sent), 3),
 		StageSeconds:       roundStages(d.Stages), CPUMicrosPerMsg: per, CPUEfficiency: per.efficiency(),
-		DigestsEmpty: d.Stats.Empty, Skipped: d.Stats.Skipped, DueLeft: d.DueLeft, EightBit: o.eightBit,
+		DigestsEmpty: d.Stats.Empty, Skipped: d.Stats.Skipped, DueLeft: d.DueLeft, EightBit: o.eightBit, Chunking: o.chunking,
 		LoadAvg: [2]float64{load0, loadAvg()}, Conns: o.conns, Workers: o.workers, CPUs: numCPU(),
 		Procs: o.procs, MaxProcs: d.MaxProcs, Masters: len(masters1), PerMaster: perMaster, BusiestMasterShare: busiest,
 		AllocsPerMessage: round(float64(d.Mallocs)/float64(sent), 0), AllocBytesPerMsg: round(float64(d.AllocBytes)/float64(sent), 0),

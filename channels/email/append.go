@@ -19,10 +19,15 @@ func AppendMessage(dst []byte, msg *digest.Message, from digest.Address, hostnam
 }
 
 // form is how appendMessage writes a message: with 8bit bodies when they
-// can be (see eightbit.go), and in the DATA form appendWire gives it.
+// can be (see eightbit.go), and as it travels (wire): in the DATA form
+// appendWire gives it, or, with bdat, CRLF line breaks and no dot added
+// (BDAT, RFC 3030).
 type form struct {
-	eightBit, wire bool
+	eightBit, wire, bdat bool
 }
+
+// dots says lines starting with '.' are given one more: DATA.
+func (f form) dots() bool { return f.wire && !f.bdat }
 
 // appendMessage is AppendMessage in form f, also returning the message's
 // parties for its envelope and whether the bodies are 8bit.
@@ -38,24 +43,24 @@ func appendMessage(dst []byte, msg *digest.Message, from digest.Address, hostnam
 		text, ok := eightBitText(msg.Email.Text)
 		html, ok2 := eightBitHTML(msg.Email.HTML)
 		if ok && ok2 {
-			return appendBodies(dst, msg, &p, hostname, mail.NoEncoding, text, html, f.wire), p, true, nil
+			return appendBodies(dst, msg, &p, hostname, mail.NoEncoding, text, html, f), p, true, nil
 		}
 	}
-	return appendBodies(dst, msg, &p, hostname, mail.EncodingQP, msg.Email.Text, msg.Email.HTML, f.wire), p, false, nil
+	return appendBodies(dst, msg, &p, hostname, mail.EncodingQP, msg.Email.Text, msg.Email.HTML, f), p, false, nil
 }
 
 // appendBodies writes the message with text and html in encoding enc,
-// as the message is or in its DATA form.
+// in form f.
 func appendBodies(dst []byte, msg *digest.Message, p *parties, hostname string, enc mail.Encoding,
-	text, html []byte, wire bool) []byte {
+	text, html []byte, f form) []byte {
 	var bb [boundaryLen]byte
 	b := boundary(&bb, msg, hostname)
 	start := len(dst)
 	dst = appendHead(dst, msg, p, hostname, b, enc)
-	if wire {
+	if f.dots() {
 		dst = stuffDots(dst, start)
 	}
-	encode := bodyEncoder(enc, wire)
+	encode := bodyEncoder(enc, f)
 	dst = encode(dst, text)
 	dst = appendPartHeader(dst, b, enc, mail.TypeTextHTML, false)
 	dst = encode(dst, html)
@@ -64,15 +69,17 @@ func appendBodies(dst []byte, msg *digest.Message, p *parties, hostname string, 
 
 // bodyEncoder puts a body in its place. The part headers and delimiters
 // around it start with CRLF and no line of them with a dot: in DATA they
-// are as they are.
-func bodyEncoder(enc mail.Encoding, wire bool) func(dst, src []byte) []byte {
+// are as they are. Quoted-printable is CRLF already.
+func bodyEncoder(enc mail.Encoding, f form) func(dst, src []byte) []byte {
 	switch {
-	case enc == mail.EncodingQP && wire:
+	case enc == mail.EncodingQP && f.dots():
 		return appendQPLines
 	case enc == mail.EncodingQP:
 		return appendQP
-	case wire:
+	case f.dots():
 		return appendLines
+	case f.wire:
+		return appendBreaks
 	}
 	return appendRaw
 }

@@ -28,7 +28,7 @@ func (s *Sender) deliver(ctx context.Context, c *conn, m *envelope) (*conn, *env
 			return nil, m, err
 		}
 	}
-	if m, err = s.for8bit(m, c); err != nil {
+	if m, err = s.forConn(m, c); err != nil {
 		return c, m, digest.Permanent(0, "invalid_message", err)
 	}
 	err = s.sendOn(ctx, c, m)
@@ -37,7 +37,7 @@ func (s *Sender) deliver(ctx context.Context, c *conn, m *envelope) (*conn, *env
 		if c, err = s.dial(ctx); err != nil {
 			return nil, m, err
 		}
-		if m, err = s.for8bit(m, c); err != nil {
+		if m, err = s.forConn(m, c); err != nil {
 			return c, m, digest.Permanent(0, "invalid_message", err)
 		}
 		err = s.sendOn(ctx, c, m)
@@ -108,10 +108,44 @@ func writeData(t *textproto.Conn, data []byte) error {
 
 // sendPipelined sends MAIL, RCPT and DATA in one write (RFC 2920
 // PIPELINING), then the message once the server said 354: two round trips
-// a message instead of four, for the server as for us. MAIL FROM carries
-// the parameters go-mail's Mail would add.
+// a message instead of four, for the server as for us. A BDAT chunk goes
+// in the same write as its commands (BDAT n LAST, RFC 3030): one round
+// trip, and the server reads the message in bulk rather than looking for
+// its end. MAIL FROM carries the parameters go-mail's Mail would add.
 func sendPipelined(c *smtp.Client, m *envelope) error {
 	t := c.Text
+	if err := writeCommands(c, m); err != nil {
+		return &mailFromError{err}
+	}
+	_, _, mailErr := t.ReadResponse(250)
+	var rcptErr error
+	for range m.to {
+		if _, _, err := t.ReadResponse(25); err != nil && rcptErr == nil {
+			rcptErr = err
+		}
+	}
+	if m.bdat {
+		_, _, dataErr := t.ReadResponse(250)
+		return firstError(mailErr, rcptErr, dataErr)
+	}
+	_, _, dataErr := t.ReadResponse(354)
+	if mailErr != nil || rcptErr != nil {
+		if dataErr == nil { // 354 all the same: end the empty message at once
+			_, _ = t.W.WriteString(".\r\n")
+			_ = t.W.Flush()
+			_, _, _ = t.ReadResponse(250)
+		}
+		return firstError(mailErr, rcptErr, nil)
+	}
+	if dataErr != nil {
+		return dataErr
+	}
+	return writeData(t, m.data)
+}
+
+// writeCommands writes m's MAIL, RCPT and DATA, or BDAT and its chunk, in
+// one go.
+func writeCommands(c *smtp.Client, m *envelope) error {
 	var cmds bytes.Buffer
 	cmds.WriteString("MAIL FROM:" + m.from)
 	if ok, _ := c.Extension("8BITMIME"); ok {
@@ -124,36 +158,40 @@ func sendPipelined(c *smtp.Client, m *envelope) error {
 	for _, to := range m.to {
 		cmds.WriteString("RCPT TO:" + to + "\r\n")
 	}
-	cmds.WriteString("DATA\r\n")
-	if _, err := t.W.Write(cmds.Bytes()); err != nil {
-		return &mailFromError{err}
+	if !m.bdat {
+		cmds.WriteString("DATA\r\n")
+	} else {
+		cmds.WriteString("BDAT " + strconv.Itoa(len(m.data)) + " LAST\r\n")
 	}
-	if err := t.W.Flush(); err != nil {
-		return &mailFromError{err}
+	if _, err := c.Text.W.Write(cmds.Bytes()); err != nil {
+		return err
 	}
-	_, _, mailErr := t.ReadResponse(250)
-	var rcptErr error
-	for range m.to {
-		if _, _, err := t.ReadResponse(25); err != nil && rcptErr == nil {
-			rcptErr = err
+	if m.bdat {
+		if _, err := c.Text.W.Write(m.data); err != nil {
+			return err
 		}
 	}
-	_, _, dataErr := t.ReadResponse(354)
-	if mailErr != nil || rcptErr != nil {
-		if dataErr == nil { // 354 all the same: end the empty message at once
-			_, _ = t.W.WriteString(".\r\n")
-			_ = t.W.Flush()
-			_, _, _ = t.ReadResponse(250)
-		}
-		if mailErr != nil {
-			return &mailFromError{mailErr}
-		}
+	return c.Text.W.Flush()
+}
+
+// firstError is MAIL FROM's failure (a mailFromError), else the first
+// recipient's, else the data's.
+func firstError(mailErr, rcptErr, dataErr error) error {
+	switch {
+	case mailErr != nil:
+		return &mailFromError{mailErr}
+	case rcptErr != nil:
 		return rcptErr
 	}
-	if dataErr != nil {
-		return dataErr
-	}
-	return writeData(t, m.data)
+	return dataErr
+}
+
+// offersChunking reports a server that takes a BDAT chunk with its
+// commands: it announces CHUNKING and PIPELINING.
+func offersChunking(c *smtp.Client) bool {
+	chunking, _ := c.Extension("CHUNKING")
+	pipelining, _ := c.Extension("PIPELINING")
+	return chunking && pipelining
 }
 
 // mailFromError is a failure of MAIL FROM, the first command of a message.
@@ -237,6 +275,7 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 			s.log.Debug("email: connected", slog.String("smtp_server", s.cfg.addr()))
 			ok, _ := c.Extension("8BITMIME")
 			s.has8bit.Store(ok)
+			s.hasChunking.Store(offersChunking(c))
 			return &conn{smtp: c, raw: raw}, nil
 		}
 		err = derr

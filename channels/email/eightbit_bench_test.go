@@ -56,7 +56,7 @@ func BenchmarkBuildMessageEnvelope(b *testing.B) {
 			var n int
 			b.ReportAllocs()
 			for b.Loop() {
-				env, err := s.envelope(msg, eight)
+				env, err := s.envelope(msg, eight, false)
 				if err != nil || env.eightBit != eight {
 					b.Fatalf("8bit %v, %v", env.eightBit, err)
 				}

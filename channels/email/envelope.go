@@ -7,8 +7,8 @@ import (
 )
 
 // envelope is one message ready to send: its SMTP envelope and its bytes
-// as DATA carries them (dot-stuffed, CRLF, the terminating dot), in a
-// pooled buffer.
+// as DATA carries them (dot-stuffed, CRLF, the terminating dot), or, for
+// bdat, as one BDAT chunk (CRLF), in a pooled buffer.
 type envelope struct {
 	msg      *digest.Message
 	from     string
@@ -17,38 +17,43 @@ type envelope struct {
 	data     []byte
 	buf      *[]byte
 	eightBit bool // the bodies are 8bit: only for a server with 8BITMIME
+	bdat     bool // data is a BDAT chunk: only for a server with CHUNKING
 }
 
 // bufs holds message buffers; one grows to the size of the largest
 // message it carried.
 var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
-// envelope composes msg and puts it in its SMTP DATA form in a pooled
-// buffer. The caller frees it.
-func (s *Sender) envelope(msg *digest.Message, eightBit bool) (*envelope, error) {
+// envelope composes msg and puts it in its SMTP DATA form, or as a BDAT
+// chunk, in a pooled buffer. The caller frees it.
+func (s *Sender) envelope(msg *digest.Message, eightBit, bdat bool) (*envelope, error) {
 	buf := bufs.Get().(*[]byte)
-	data, p, eightBit, err := s.data((*buf)[:0], msg, eightBit)
+	data, p, eightBit, err := s.data((*buf)[:0], msg, form{eightBit: eightBit, wire: true, bdat: bdat})
 	if err != nil {
 		bufs.Put(buf)
 		return nil, err
 	}
-	*buf = append(data, ".\r\n"...)
-	e := &envelope{msg: msg, from: p.from.envelope(), data: *buf, buf: buf, eightBit: eightBit}
+	if !bdat {
+		data = append(data, ".\r\n"...)
+	}
+	*buf = data
+	e := &envelope{msg: msg, from: p.from.envelope(), data: data, buf: buf, eightBit: eightBit, bdat: bdat}
 	e.rcpt[0] = p.to.envelope()
 	e.to = e.rcpt[:]
 	return e, nil
 }
 
-// data appends msg in its DATA form, but the terminating dot: written so
-// at once, or, when the Sender signs, built as it is in a pooled buffer,
-// signed, and then dot-stuffed (appendWire) after its DKIM-Signature.
-func (s *Sender) data(dst []byte, msg *digest.Message, eightBit bool) ([]byte, parties, bool, error) {
+// data appends msg in wire form f (its DATA form but the terminating
+// dot, or its BDAT chunk): written so at once, or, when the Sender signs,
+// built as it is in a pooled buffer, signed, and then put in form
+// (appendCRLF) after its DKIM-Signature.
+func (s *Sender) data(dst []byte, msg *digest.Message, f form) ([]byte, parties, bool, error) {
 	if s.cfg.DKIM == nil {
-		return appendMessage(dst, msg, s.cfg.From, s.cfg.Hostname, form{eightBit: eightBit, wire: true})
+		return appendMessage(dst, msg, s.cfg.From, s.cfg.Hostname, f)
 	}
 	scratch := bufs.Get().(*[]byte)
 	defer bufs.Put(scratch)
-	raw, p, eightBit, err := appendMessage((*scratch)[:0], msg, s.cfg.From, s.cfg.Hostname, form{eightBit: eightBit})
+	raw, p, eightBit, err := appendMessage((*scratch)[:0], msg, s.cfg.From, s.cfg.Hostname, form{eightBit: f.eightBit})
 	*scratch = raw[:0]
 	if err != nil {
 		return dst, p, false, err
@@ -57,21 +62,26 @@ func (s *Sender) data(dst []byte, msg *digest.Message, eightBit bool) ([]byte, p
 	if err != nil {
 		return dst, p, false, err
 	}
-	return appendWire(appendWire(dst, []byte(sig)), raw), p, eightBit, nil
+	dots := f.dots()
+	return appendCRLF(appendCRLF(dst, []byte(sig), dots), raw, dots), p, eightBit, nil
 }
 
-// for8bit returns m ready for connection c: m itself, or m again in
-// quoted-printable when its bodies are 8bit and c's server lacks 8BITMIME.
-func (s *Sender) for8bit(m *envelope, c *conn) (*envelope, error) {
-	if ok, _ := c.smtp.Extension("8BITMIME"); ok || !m.eightBit {
+// forConn returns m ready for connection c: m itself, or m again in
+// quoted-printable when its bodies are 8bit and c's server lacks
+// 8BITMIME, or in the other wire form when m's is not the one c takes
+// (see Sender.chunks).
+func (s *Sender) forConn(m *envelope, c *conn) (*envelope, error) {
+	has8bit, _ := c.smtp.Extension("8BITMIME")
+	bdat := s.chunks(c)
+	if (has8bit || !m.eightBit) && m.bdat == bdat {
 		return m, nil
 	}
-	qp, err := s.envelope(m.msg, false)
+	again, err := s.envelope(m.msg, m.eightBit && has8bit, bdat)
 	if err != nil {
 		return m, err
 	}
 	m.free()
-	return qp, nil
+	return again, nil
 }
 
 // free returns the buffer; the envelope is not used afterwards.

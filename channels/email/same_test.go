@@ -56,19 +56,24 @@ func TestAppendMessageIsGoMails(t *testing.T) {
 		msg, from, host := variedMessage(r, i)
 		for _, eightBit := range []bool{false, true} {
 			want, _, wantEight, wantErr := goMailMessage(msg, from, host, eightBit)
-			for _, wire := range []bool{false, true} {
-				got, _, gotEight, err := appendMessage([]byte("prefix"), msg, from, host, form{eightBit: eightBit, wire: wire})
+			for _, f := range []form{{}, {wire: true}, {wire: true, bdat: true}} {
+				f.eightBit = eightBit
+				got, _, gotEight, err := appendMessage([]byte("prefix"), msg, from, host, f)
 				if !sameError(err, wantErr) {
 					t.Fatalf("message %d (8bit %v): error %v, go-mail's %v", i, eightBit, err, wantErr)
 				}
 				if wantErr != nil {
 					break
 				}
-				if wire {
+				want := want
+				switch {
+				case f.bdat:
+					want = bdatBytes(t, want)
+				case f.wire:
 					want = bytes.TrimSuffix(dotWriterBytes(t, want), []byte(".\r\n"))
 				}
 				if !bytes.Equal(got[6:], want) || gotEight != wantEight || string(got[:6]) != "prefix" {
-					t.Fatalf("message %d (8bit %v/%v, want %v, DATA %v) differs from go-mail's:\n%s", i, eightBit, gotEight, wantEight, wire, diff(got[6:], want))
+					t.Fatalf("message %d (8bit %v/%v, want %v, form %+v) differs from go-mail's:\n%s", i, eightBit, gotEight, wantEight, f, diff(got[6:], want))
 				}
 			}
 		}
@@ -92,15 +97,17 @@ func TestEnvelopeIsGoMails(t *testing.T) {
 			s.cfg.DKIM = d
 		}
 		for _, eightBit := range []bool{false, true} {
-			checkEnvelope(t, s, msg, eightBit, fmt.Sprintf("message %d (8bit %v, DKIM %v)", i, eightBit, s.cfg.DKIM != nil))
+			for _, bdat := range []bool{false, true} {
+				checkEnvelope(t, s, msg, eightBit, bdat, fmt.Sprintf("message %d (8bit %v, BDAT %v, DKIM %v)", i, eightBit, bdat, s.cfg.DKIM != nil))
+			}
 		}
 	}
 }
 
-func checkEnvelope(t *testing.T, s *Sender, msg *digest.Message, eightBit bool, name string) {
+func checkEnvelope(t *testing.T, s *Sender, msg *digest.Message, eightBit, bdat bool, name string) {
 	t.Helper()
 	raw, m, wantEight, wantErr := goMailMessage(msg, s.cfg.From, s.cfg.Hostname, eightBit)
-	env, err := s.envelope(msg, eightBit)
+	env, err := s.envelope(msg, eightBit, bdat)
 	if !sameError(err, wantErr) {
 		t.Fatalf("%s: error %v, go-mail's %v", name, err, wantErr)
 	}
@@ -119,8 +126,12 @@ func checkEnvelope(t *testing.T, s *Sender, msg *digest.Message, eightBit bool, 
 			t.Fatalf("%s: no DKIM-Signature first", name)
 		}
 	}
-	if want := dotWriterBytes(t, raw); !bytes.Equal(data, want) {
-		t.Fatalf("%s: DATA differs from go-mail's message dot-stuffed:\n%s", name, diff(data, want))
+	want := dotWriterBytes(t, raw)
+	if bdat {
+		want = bdatBytes(t, raw)
+	}
+	if !bytes.Equal(data, want) || env.bdat != bdat {
+		t.Fatalf("%s: DATA (BDAT %v) differs from go-mail's message dot-stuffed:\n%s", name, env.bdat, diff(data, want))
 	}
 }
 

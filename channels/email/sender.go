@@ -29,8 +29,9 @@ type Sender struct {
 	log    *slog.Logger
 	rate   *limiter
 	pool   *pool
-	// has8bit says the last connection made announced 8BITMIME.
-	has8bit atomic.Bool
+	// has8bit and hasChunking say the last connection made announced
+	// 8BITMIME and CHUNKING.
+	has8bit, hasChunking atomic.Bool
 }
 
 // New checks cfg, fills its defaults and returns a Sender. It does not
@@ -109,7 +110,7 @@ func (s *Sender) warnPlainAuth() {
 // temporary; a message that cannot be composed is permanent
 // ("invalid_message").
 func (s *Sender) Send(ctx context.Context, msg *digest.Message) error {
-	env, err := s.envelope(msg, s.eightBit())
+	env, err := s.envelope(msg, s.eightBit(), s.chunking())
 	if err != nil {
 		return digest.Permanent(0, "invalid_message", err)
 	}
@@ -137,6 +138,18 @@ func (s *Sender) Send(ctx context.Context, msg *digest.Message) error {
 // Config.EightBitSigned), to the server as last seen.
 func (s *Sender) eightBit() bool {
 	return s.cfg.EightBit && (s.cfg.DKIM == nil || s.cfg.EightBitSigned) && s.has8bit.Load()
+}
+
+// chunking says messages are built as BDAT chunks: the Config allows it
+// and the last connection made announced CHUNKING (and PIPELINING, with
+// which the chunk goes with its commands).
+func (s *Sender) chunking() bool {
+	return s.cfg.Chunking && s.hasChunking.Load()
+}
+
+// chunks says connection c takes m as a BDAT chunk.
+func (s *Sender) chunks(c *conn) bool {
+	return s.cfg.Chunking && offersChunking(c.smtp)
 }
 
 func (s *Sender) retryable(ctx context.Context, err error, attempt int) bool {

@@ -192,37 +192,59 @@ func TestSendClassifiesFailures(t *testing.T) {
 			sleeps: 1, attempts: 2, delivered: 1},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := smtptest.Start(t)
-			rec := &recorder{}
-			cfg := baseConfig(srv, rec)
-			cfg.MaxRetries = tt.maxRetries
-			s := newSender(t, cfg, nil)
-			tt.inject(srv)
-			err := s.Send(context.Background(), testMessage("cls-1"))
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("Send error = %v, wantErr %v", err, tt.wantErr)
-			}
-			if err != nil {
-				se := sendError(t, err)
-				if se.Temporary != tt.temporary || se.Code != tt.code || se.Reason != tt.reason {
-					t.Errorf("SendError{Temporary %v, Code %d, Reason %q}, want {%v, %d, %q}",
-						se.Temporary, se.Code, se.Reason, tt.temporary, tt.code, tt.reason)
-				}
-				if digest.IsTemporary(err) != tt.temporary {
-					t.Errorf("IsTemporary = %v", !tt.temporary)
-				}
-			}
-			if got := len(rec.Sleeps()); got != tt.sleeps {
-				t.Errorf("Sleep called %d times, want %d", got, tt.sleeps)
-			}
-			if got := srv.Attempts(rcpt); got != tt.attempts {
-				t.Errorf("server saw %d RCPT attempts, want %d", got, tt.attempts)
-			}
-			if got := srv.Count(); got != tt.delivered {
-				t.Errorf("delivered %d, want %d", got, tt.delivered)
-			}
-		})
+		for _, chunking := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/chunking=%v", tt.name, chunking), func(t *testing.T) {
+				classify(t, tt.inject, tt.maxRetries, chunking, rcpt, classified{tt.wantErr, tt.temporary, tt.code, tt.reason, tt.sleeps, tt.attempts, tt.delivered})
+			})
+		}
+	}
+}
+
+// classified is what TestSendClassifiesFailures expects of one send.
+type classified struct {
+	wantErr, temporary          bool
+	code                        int
+	reason                      string
+	sleeps, attempts, delivered int
+}
+
+// classify sends one message to a server with fault inject, in DATA or
+// BDAT, and checks the outcome.
+func classify(t *testing.T, inject func(*smtptest.Server), maxRetries int, chunking bool, rcpt string, tt classified) {
+	t.Helper()
+	srv := smtptest.Start(t)
+	rec := &recorder{}
+	cfg := baseConfig(srv, rec)
+	cfg.MaxRetries, cfg.Chunking = maxRetries, chunking
+	s := newSender(t, cfg, nil)
+	inject(srv)
+	err := s.Send(context.Background(), testMessage("cls-1"))
+	if (err != nil) != tt.wantErr {
+		t.Fatalf("Send error = %v, wantErr %v", err, tt.wantErr)
+	}
+	if err != nil {
+		se := sendError(t, err)
+		if se.Temporary != tt.temporary || se.Code != tt.code || se.Reason != tt.reason {
+			t.Errorf("SendError{Temporary %v, Code %d, Reason %q}, want {%v, %d, %q}",
+				se.Temporary, se.Code, se.Reason, tt.temporary, tt.code, tt.reason)
+		}
+		if digest.IsTemporary(err) != tt.temporary {
+			t.Errorf("IsTemporary = %v", !tt.temporary)
+		}
+	}
+	if got := len(rec.Sleeps()); got != tt.sleeps {
+		t.Errorf("Sleep called %d times, want %d", got, tt.sleeps)
+	}
+	if got := srv.Attempts(rcpt); got != tt.attempts {
+		t.Errorf("server saw %d RCPT attempts, want %d", got, tt.attempts)
+	}
+	if got := srv.Count(); got != tt.delivered {
+		t.Errorf("delivered %d, want %d", got, tt.delivered)
+	}
+	for _, m := range srv.Messages() {
+		if m.Chunked != chunking {
+			t.Errorf("message chunked %v, want %v", m.Chunked, chunking)
+		}
 	}
 }
 

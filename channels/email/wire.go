@@ -12,8 +12,15 @@ import (
 // one) it is what net/textproto's DotWriter sends before its terminator,
 // done with bulk copies instead of byte by byte.
 func appendWire(dst, msg []byte) []byte {
+	return appendCRLF(dst, msg, true)
+}
+
+// appendCRLF is appendWire, with a line starting with '.' given one more
+// only when dots is set: not for BDAT (RFC 3030), whose chunks carry the
+// message as it is.
+func appendCRLF(dst, msg []byte, dots bool) []byte {
 	dst = slices.Grow(dst, len(msg)+len(msg)/64+4)
-	dst = appendLines(dst, msg)
+	dst = lines(dst, msg, dots)
 	if len(msg) > 0 && msg[len(msg)-1] != '\n' {
 		dst = append(dst, '\r', '\n')
 	}
@@ -23,9 +30,15 @@ func appendWire(dst, msg []byte) []byte {
 // appendLines is appendWire for a piece of a message that starts a line,
 // without the last line break: a last line without one is copied as it
 // is, for the next piece to end.
-func appendLines(dst, msg []byte) []byte {
+func appendLines(dst, msg []byte) []byte { return lines(dst, msg, true) }
+
+// appendBreaks is appendLines for BDAT: line breaks made CRLF, no dot
+// added.
+func appendBreaks(dst, msg []byte) []byte { return lines(dst, msg, false) }
+
+func lines(dst, msg []byte, dots bool) []byte {
 	for len(msg) > 0 {
-		if msg[0] == '.' {
+		if dots && msg[0] == '.' {
 			dst = append(dst, '.')
 		}
 		i := bytes.IndexByte(msg, '\n')

@@ -22,6 +22,17 @@ func dotWriterBytes(t testing.TB, msg []byte) []byte {
 	return b.Bytes()
 }
 
+// bdatBytes is msg as a BDAT chunk carries it: its DATA form without the
+// terminating dot, and without the dot DATA adds to a line starting with
+// one.
+func bdatBytes(t testing.TB, msg []byte) []byte {
+	lines := bytes.SplitAfter(bytes.TrimSuffix(dotWriterBytes(t, msg), []byte(".\r\n")), []byte("\r\n"))
+	for i, l := range lines {
+		lines[i] = bytes.TrimPrefix(l, []byte("."))
+	}
+	return bytes.Join(lines, nil)
+}
+
 func TestAppendWireMatchesDotWriter(t *testing.T) {
 	tests := []struct{ name, in string }{
 		{"plain", "Subject: x\r\n\r\nbody\r\n"},

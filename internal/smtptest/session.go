@@ -85,7 +85,9 @@ func (ss *session) Data(r io.Reader) error {
 	if code != 0 {
 		return injected(code, "data")
 	}
-	ss.s.accept(ss.message(body))
+	m := ss.message(body)
+	_, m.Chunked = r.(*io.PipeReader) // go-smtp hands BDAT chunks over a pipe
+	ss.s.accept(m)
 	return nil
 }
 

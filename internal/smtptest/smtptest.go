@@ -26,6 +26,7 @@ type Message struct {
 	To         []string
 	Data       []byte // nil when the server runs with Discard
 	ReceivedAt time.Time
+	Chunked    bool // it came in BDAT chunks (RFC 3030), not DATA
 }
 
 // Option configures a Server.
