@@ -163,15 +163,22 @@ func writeCommands(c *smtp.Client, m *envelope) error {
 	} else {
 		cmds.WriteString("BDAT " + strconv.Itoa(len(m.data)) + " LAST\r\n")
 	}
-	if _, err := c.Text.W.Write(cmds.Bytes()); err != nil {
+	w := c.Text.W
+	if b := m.withCommands(cmds.Bytes()); b != nil {
+		if _, err := w.Write(b); err != nil { // one write to the socket
+			return err
+		}
+		return w.Flush()
+	}
+	if _, err := w.Write(cmds.Bytes()); err != nil {
 		return err
 	}
 	if m.bdat {
-		if _, err := c.Text.W.Write(m.data); err != nil {
+		if _, err := w.Write(m.data); err != nil {
 			return err
 		}
 	}
-	return c.Text.W.Flush()
+	return w.Flush()
 }
 
 // firstError is MAIL FROM's failure (a mailFromError), else the first

@@ -17,18 +17,37 @@ type envelope struct {
 	data     []byte
 	buf      *[]byte
 	eightBit bool // the bodies are 8bit: only for a server with 8BITMIME
-	bdat     bool // data is a BDAT chunk: only for a server with CHUNKING
+	bdat     bool // data is a BDAT chunk, after cmdRoom bytes of buf: only for a server with CHUNKING
+}
+
+// withCommands is the chunk with cmds put in the room before it, for one
+// write; nil when they do not fit.
+func (e *envelope) withCommands(cmds []byte) []byte {
+	if !e.bdat || len(cmds) > cmdRoom {
+		return nil
+	}
+	b := (*e.buf)[cmdRoom-len(cmds) : cmdRoom+len(e.data)]
+	copy(b, cmds)
+	return b
 }
 
 // bufs holds message buffers; one grows to the size of the largest
 // message it carried.
 var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
+// cmdRoom is the room a BDAT chunk has before it in its buffer, where its
+// commands are put to go in the same write (see writeCommands).
+const cmdRoom = 1 << 10
+
 // envelope composes msg and puts it in its SMTP DATA form, or as a BDAT
-// chunk, in a pooled buffer. The caller frees it.
+// chunk (after cmdRoom), in a pooled buffer. The caller frees it.
 func (s *Sender) envelope(msg *digest.Message, eightBit, bdat bool) (*envelope, error) {
 	buf := bufs.Get().(*[]byte)
-	data, p, eightBit, err := s.data((*buf)[:0], msg, form{eightBit: eightBit, wire: true, bdat: bdat})
+	head := 0
+	if bdat {
+		head = cmdRoom
+	}
+	data, p, eightBit, err := s.data((*buf)[:head], msg, form{eightBit: eightBit, wire: true, bdat: bdat})
 	if err != nil {
 		bufs.Put(buf)
 		return nil, err
@@ -37,7 +56,7 @@ func (s *Sender) envelope(msg *digest.Message, eightBit, bdat bool) (*envelope, 
 		data = append(data, ".\r\n"...)
 	}
 	*buf = data
-	e := &envelope{msg: msg, from: p.from.envelope(), data: data, buf: buf, eightBit: eightBit, bdat: bdat}
+	e := &envelope{msg: msg, from: p.from.envelope(), data: data[head:], buf: buf, eightBit: eightBit, bdat: bdat}
 	e.rcpt[0] = p.to.envelope()
 	e.to = e.rcpt[:]
 	return e, nil
