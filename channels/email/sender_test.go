@@ -163,19 +163,8 @@ func TestSendConcurrentStaysWithinPool(t *testing.T) {
 }
 
 func TestSendClassifiesFailures(t *testing.T) {
-	const rcpt = "ada@example.org"
-	tests := []struct {
-		name       string
-		inject     func(*smtptest.Server)
-		maxRetries int
-		wantErr    bool
-		temporary  bool
-		code       int
-		reason     string
-		sleeps     int
-		attempts   int // RCPT TO commands the server saw
-		delivered  int
-	}{
+	rcpt := classifyRcpt
+	tests := []classifyCase{
 		{name: "451 on RCPT then success", inject: func(s *smtptest.Server) { s.FailNext(rcpt, 451, 1) },
 			sleeps: 1, attempts: 2, delivered: 1},
 		{name: "550 on RCPT is permanent, not retried", inject: func(s *smtptest.Server) { s.FailNext(rcpt, 550, 1) },
@@ -194,30 +183,39 @@ func TestSendClassifiesFailures(t *testing.T) {
 	for _, tt := range tests {
 		for _, chunking := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/chunking=%v", tt.name, chunking), func(t *testing.T) {
-				classify(t, tt.inject, tt.maxRetries, chunking, rcpt, classified{tt.wantErr, tt.temporary, tt.code, tt.reason, tt.sleeps, tt.attempts, tt.delivered})
+				classify(t, tt, chunking)
 			})
 		}
 	}
 }
 
-// classified is what TestSendClassifiesFailures expects of one send.
-type classified struct {
-	wantErr, temporary          bool
-	code                        int
-	reason                      string
-	sleeps, attempts, delivered int
+// classifyCase is one send of TestSendClassifiesFailures: the fault and
+// what it must come to.
+type classifyCase struct {
+	name       string
+	inject     func(*smtptest.Server)
+	maxRetries int
+	wantErr    bool
+	temporary  bool
+	code       int
+	reason     string
+	sleeps     int
+	attempts   int // RCPT TO commands the server saw
+	delivered  int
 }
 
-// classify sends one message to a server with fault inject, in DATA or
+const classifyRcpt = "ada@example.org"
+
+// classify sends one message to a server with tt's fault, in DATA or
 // BDAT, and checks the outcome.
-func classify(t *testing.T, inject func(*smtptest.Server), maxRetries int, chunking bool, rcpt string, tt classified) {
+func classify(t *testing.T, tt classifyCase, chunking bool) {
 	t.Helper()
 	srv := smtptest.Start(t)
 	rec := &recorder{}
 	cfg := baseConfig(srv, rec)
-	cfg.MaxRetries, cfg.Chunking = maxRetries, chunking
+	cfg.MaxRetries, cfg.Chunking = tt.maxRetries, chunking
 	s := newSender(t, cfg, nil)
-	inject(srv)
+	tt.inject(srv)
 	err := s.Send(context.Background(), testMessage("cls-1"))
 	if (err != nil) != tt.wantErr {
 		t.Fatalf("Send error = %v, wantErr %v", err, tt.wantErr)
@@ -235,7 +233,7 @@ func classify(t *testing.T, inject func(*smtptest.Server), maxRetries int, chunk
 	if got := len(rec.Sleeps()); got != tt.sleeps {
 		t.Errorf("Sleep called %d times, want %d", got, tt.sleeps)
 	}
-	if got := srv.Attempts(rcpt); got != tt.attempts {
+	if got := srv.Attempts(classifyRcpt); got != tt.attempts {
 		t.Errorf("server saw %d RCPT attempts, want %d", got, tt.attempts)
 	}
 	if got := srv.Count(); got != tt.delivered {
