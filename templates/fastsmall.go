@@ -30,8 +30,8 @@ type smallKey struct {
 
 // smallParts fills v's parts other than its byStory ones, from v's own
 // entries (every view storyView builds has them) or the caches, and sets
-// its Topics (the names of the topics it matched) and Published (in loc, the reader's
-// zone).
+// its Topics (the names of the topics it matched) and Published (in loc,
+// the reader's zone).
 func (f *fragments) smallParts(v *StoryView, rank int, it digest.Item, loc *time.Location) error {
 	if err := f.entryParts(v, it.Matched); err != nil {
 		return err

@@ -65,7 +65,7 @@ func (s *Sender) envelope(msg *digest.Message, eightBit, bdat bool) (*envelope, 
 // data appends msg in wire form f (its DATA form but the terminating
 // dot, or its BDAT chunk): written so at once, or, when the Sender signs,
 // built as it is in a pooled buffer, signed, and then put in form
-// (appendCRLF) after its DKIM-Signature.
+// (appendWire) after its DKIM-Signature.
 func (s *Sender) data(dst []byte, msg *digest.Message, f form) ([]byte, parties, bool, error) {
 	if s.cfg.DKIM == nil {
 		return appendMessage(dst, msg, s.cfg.From, s.cfg.Hostname, f)
@@ -82,7 +82,7 @@ func (s *Sender) data(dst []byte, msg *digest.Message, f form) ([]byte, parties,
 		return dst, p, false, err
 	}
 	dots := f.dots()
-	return appendCRLF(appendCRLF(dst, []byte(sig), dots), raw, dots), p, eightBit, nil
+	return appendWire(appendWire(dst, []byte(sig), dots), raw, dots), p, eightBit, nil
 }
 
 // forConn returns m ready for connection c: m itself, or m again in

@@ -5,20 +5,14 @@ import (
 	"slices"
 )
 
-// appendWire appends msg to dst as it travels in SMTP DATA (RFC 5321
-// 4.5.2): every line ending in CRLF, a line starting with '.' given one
-// more, and a last line break if msg lacks one; the terminating ".\r\n" is
-// not included. For a non-empty msg without a bare CR (Compose never writes
-// one) it is what net/textproto's DotWriter sends before its terminator,
-// done with bulk copies instead of byte by byte.
-func appendWire(dst, msg []byte) []byte {
-	return appendCRLF(dst, msg, true)
-}
-
-// appendCRLF is appendWire, with a line starting with '.' given one more
-// only when dots is set: not for BDAT (RFC 3030), whose chunks carry the
-// message as it is.
-func appendCRLF(dst, msg []byte, dots bool) []byte {
+// appendWire appends msg to dst as it travels in SMTP: every line ending
+// in CRLF, and a last line break if msg lacks one. With dots, as DATA
+// carries it (RFC 5321 4.5.2): a line starting with '.' given one more,
+// the terminating ".\r\n" not included; for a non-empty msg without a bare
+// CR (Compose never writes one) it is what net/textproto's DotWriter sends
+// before its terminator, done with bulk copies instead of byte by byte.
+// Without, as a BDAT chunk (RFC 3030) carries it.
+func appendWire(dst, msg []byte, dots bool) []byte {
 	dst = slices.Grow(dst, len(msg)+len(msg)/64+4)
 	dst = lines(dst, msg, dots)
 	if len(msg) > 0 && msg[len(msg)-1] != '\n' {
@@ -27,7 +21,7 @@ func appendCRLF(dst, msg []byte, dots bool) []byte {
 	return dst
 }
 
-// appendLines is appendWire for a piece of a message that starts a line,
+// appendLines is appendWire with dots for a piece of a message that starts a line,
 // without the last line break: a last line without one is copied as it
 // is, for the next piece to end.
 func appendLines(dst, msg []byte) []byte { return lines(dst, msg, true) }

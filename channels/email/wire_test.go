@@ -43,7 +43,7 @@ func TestAppendWireMatchesDotWriter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := append(appendWire([]byte("x"), []byte(tt.in))[1:], ".\r\n"...)
+			got := append(appendWire([]byte("x"), []byte(tt.in), true)[1:], ".\r\n"...)
 			if want := dotWriterBytes(t, []byte(tt.in)); !bytes.Equal(got, want) {
 				t.Errorf("appendWire(%q)\n got %q\nwant %q", tt.in, got, want)
 			}
@@ -59,7 +59,7 @@ func FuzzAppendWire(f *testing.F) {
 		if len(in) == 0 || bytes.IndexByte(in, '\r') >= 0 && !onlyCRLF(in) {
 			t.Skip("empty or a bare CR: Compose writes neither")
 		}
-		got := append(appendWire(nil, in), ".\r\n"...)
+		got := append(appendWire(nil, in, true), ".\r\n"...)
 		if want := dotWriterBytes(t, in); !bytes.Equal(got, want) {
 			t.Fatalf("appendWire(%q)\n got %q\nwant %q", in, got, want)
 		}
