@@ -166,18 +166,8 @@ func TestFastWayWithOverrides(t *testing.T) {
 			if off := s.frags == nil; off != tt.off {
 				t.Fatalf("fast way off = %v, want %v", off, tt.off)
 			}
-			plain := *s
-			plain.frags = nil
 			for i := range 50 {
-				d := randomDigest(r, pool, i)
-				got, err := s.RenderEmail(d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := plain.RenderEmail(d)
-				if err != nil {
-					t.Fatal(err)
-				}
+				got, want := renderBothWays(t, s, randomDigest(r, pool, i))
 				if !bytes.Equal(got.HTML, want.HTML) || !bytes.Equal(got.Text, want.Text) {
 					t.Fatalf("digest %d differs from the templates' rendering", i)
 				}
@@ -216,8 +206,6 @@ func TestStoryEntriesByMatchedTopics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := *fast
-	plain.frags = nil
 	st := &stories.Story{ID: "s1", Headline: "Talks resume", Summary: "Both sides met.", URL: "https://news.example.com/s1",
 		PublishedAt: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC),
 		Topics:      []stories.Topic{{Slug: "japan"}, {Slug: "south-korea"}, {Slug: "trade", Name: "Japan"}}}
@@ -225,16 +213,25 @@ func TestStoryEntriesByMatchedTopics(t *testing.T) {
 		sub := &subscribers.Subscriber{ID: "sub", Kind: subscribers.KindEmail, Email: "r@example.com", Topics: []string{matched[0].Slug}}
 		d := &digest.Digest{Subscriber: sub, Items: []digest.Item{{Story: st, Matched: matched}},
 			Window: digest.Window{End: time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)}}
-		want, err := plain.RenderEmail(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := fast.RenderEmail(d)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got, want := renderBothWays(t, fast, d)
 		if !bytes.Equal(got.HTML, want.HTML) || !bytes.Equal(got.Text, want.Text) {
 			t.Fatalf("digest %d (matched %v) differs:\n--- fast\n%s\n--- templates\n%s", i, matched, got.Text, want.Text)
 		}
 	}
+}
+
+// renderBothWays renders d with s (the fast way, when s has it), then with
+// s's templates alone.
+func renderBothWays(t *testing.T, s *Set, d *digest.Digest) (fast, plain *digest.Rendered) {
+	t.Helper()
+	fast, err := s.RenderEmail(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	templatesOnly := *s
+	templatesOnly.frags = nil
+	if plain, err = templatesOnly.RenderEmail(d); err != nil {
+		t.Fatal(err)
+	}
+	return fast, plain
 }
