@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"herald/digest"
 	"herald/internal/smtptest"
 )
 
@@ -20,12 +21,8 @@ func TestSendChunked(t *testing.T) {
 			cfg := baseConfig(srv, &recorder{})
 			cfg.EightBit, cfg.Chunking = eightBit, chunking
 			s := newSender(t, cfg, nil)
-			msg := testMessage("chunk-1")
-			msg.Email.Text = append(msg.Email.Text, ".a line with a dot\n..and two\n."...)
-			msg.Email.HTML = []byte("<style>\n.page { color: #000; }\n</style>\n.\n<p>x</p>")
 			for _, id := range []string{"chunk-1", "chunk-2", "chunk-3"} {
-				msg.ID = id
-				if err := s.Send(context.Background(), msg); err != nil {
+				if err := s.Send(context.Background(), dottedMessage(id)); err != nil {
 					t.Fatalf("8bit %v, chunking %v: Send %s: %v", eightBit, chunking, id, err)
 				}
 			}
@@ -43,4 +40,64 @@ func TestSendChunked(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A message built as a chunk for a server that announced CHUNKING, then
+// sent on a new connection to one that no longer does (the relay changed
+// while the connection idled), is rebuilt for DATA, and the other way
+// round: each arrives as DATA delivers it.
+func TestSendRebuiltWhenChunkingChanges(t *testing.T) {
+	ids := []string{"swap-1", "swap-2", "swap-3", "swap-4"}
+	hide := map[string]bool{"swap-3": true} // swap-2's chunk goes to swap-3's server
+	srv := smtptest.Start(t)
+	cfg := baseConfig(srv, &recorder{})
+	cfg.EightBit, cfg.Chunking = true, true
+	s := newSender(t, cfg, nil)
+	want := deliveredByDATA(t, ids)
+	for i, id := range ids {
+		if hide[id] != hide[ids[max(i-1, 0)]] {
+			srv.HideChunking(hide[id])
+			srv.DropConnections()
+		}
+		if err := s.Send(context.Background(), dottedMessage(id)); err != nil {
+			t.Fatalf("Send %s: %v", id, err)
+		}
+		waitFor(t, srv, i+1)
+		got := srv.Messages()[i]
+		if chunked := !hide[id]; got.Chunked != chunked {
+			t.Errorf("%s came chunked %v, want %v", id, got.Chunked, chunked)
+		}
+		if !bytes.Equal(got.Data, want[i]) {
+			t.Errorf("%s differs from DATA's:\n%s\n---\n%s", id, got.Data, want[i])
+		}
+	}
+}
+
+// dottedMessage is a test message with lines DATA must dot-stuff.
+func dottedMessage(id string) *digest.Message {
+	msg := testMessage(id)
+	msg.Email.Text = append(msg.Email.Text, ".a line with a dot\n..and two\n."...)
+	msg.Email.HTML = []byte("<style>\n.page { color: #000; }\n</style>\n.\n<p>x</p>")
+	return msg
+}
+
+// deliveredByDATA is what a server receives of each dottedMessage sent by
+// DATA.
+func deliveredByDATA(t *testing.T, ids []string) [][]byte {
+	t.Helper()
+	srv := smtptest.Start(t)
+	cfg := baseConfig(srv, &recorder{})
+	cfg.EightBit = true
+	s := newSender(t, cfg, nil)
+	for _, id := range ids {
+		if err := s.Send(context.Background(), dottedMessage(id)); err != nil {
+			t.Fatalf("DATA: Send %s: %v", id, err)
+		}
+	}
+	waitFor(t, srv, len(ids))
+	var out [][]byte
+	for _, m := range srv.Messages() {
+		out = append(out, m.Data)
+	}
+	return out
 }

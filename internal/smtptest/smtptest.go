@@ -1,12 +1,13 @@
 // Package smtptest runs an in-process SMTP server (emersion/go-smtp) on a real
 // TCP port of 127.0.0.1 for tests. It records what it receives, counts the
 // connections it accepts, and injects faults: a chosen reply code on RCPT TO
-// or DATA, a connection dropped during DATA, all connections dropped at once.
-// Optional AUTH PLAIN, STARTTLS and implicit TLS with a throw-away
+// or DATA, a connection dropped during DATA, all connections dropped at once,
+// CHUNKING left out of EHLO's reply (a relay without RFC 3030). Optional AUTH PLAIN, STARTTLS and implicit TLS with a throw-away
 // self-signed certificate.
 package smtptest
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,6 +92,8 @@ type Server struct {
 	rcptFail map[string]*fault
 	dataFail *fault
 	dropData int
+
+	hideChunking atomic.Bool
 }
 
 type fault struct {
@@ -264,6 +268,11 @@ func (s *Server) DropConnections() {
 	}
 }
 
+// HideChunking leaves CHUNKING out of the EHLO replies written from now on
+// (on connections without TLS, whose replies it can read), as a relay
+// without RFC 3030 would; false announces it again.
+func (s *Server) HideChunking(hide bool) { s.hideChunking.Store(hide) }
+
 func (s *Server) accept(m Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -336,6 +345,20 @@ type trackedConn struct {
 	net.Conn
 	s    *Server
 	once sync.Once
+}
+
+// chunkingLine is CHUNKING's line in go-smtp's EHLO reply: never its last,
+// since SIZE follows it.
+var chunkingLine = []byte("250-CHUNKING\r\n")
+
+// Write leaves out CHUNKING's line while the server hides it; go-smtp
+// writes a reply in one call.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if !c.s.hideChunking.Load() || !bytes.Contains(p, chunkingLine) {
+		return c.Conn.Write(p)
+	}
+	_, err := c.Conn.Write(bytes.Replace(p, chunkingLine, nil, 1))
+	return len(p), err
 }
 
 func (c *trackedConn) Close() error {

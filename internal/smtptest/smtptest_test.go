@@ -232,3 +232,27 @@ func TestCloseAndRestartOnSameAddr(t *testing.T) {
 		t.Fatalf("count = %d, want 1", second.Count())
 	}
 }
+
+// HideChunking takes CHUNKING out of EHLO's reply while it is set, and
+// leaves the other extensions.
+func TestHideChunking(t *testing.T) {
+	srv := smtptest.Start(t)
+	for _, tc := range []struct {
+		name string
+		hide bool
+	}{{"before", false}, {"hidden", true}, {"again", false}} {
+		srv.HideChunking(tc.hide)
+		c := dial(t, srv)
+		if err := c.Hello("test"); err != nil {
+			t.Fatalf("%s: hello: %v", tc.name, err)
+		}
+		if got, _ := c.Extension("CHUNKING"); got == tc.hide {
+			t.Errorf("%s: CHUNKING announced %v, hidden %v", tc.name, got, tc.hide)
+		}
+		for _, ext := range []string{"PIPELINING", "8BITMIME", "SIZE"} {
+			if ok, _ := c.Extension(ext); !ok {
+				t.Errorf("%s: %s not announced", tc.name, ext)
+			}
+		}
+	}
+}
