@@ -53,7 +53,7 @@ func TestSendRebuiltWhenChunkingChanges(t *testing.T) {
 	cfg := baseConfig(srv, &recorder{})
 	cfg.EightBit, cfg.Chunking = true, true
 	s := newSender(t, cfg, nil)
-	want := deliveredByDATA(t, ids)
+	want := deliveredByDATA(t, dottedMessages(ids))
 	for i, id := range ids {
 		if hide[id] != hide[ids[max(i-1, 0)]] {
 			srv.HideChunking(hide[id])
@@ -81,20 +81,28 @@ func dottedMessage(id string) *digest.Message {
 	return msg
 }
 
-// deliveredByDATA is what a server receives of each dottedMessage sent by
-// DATA.
-func deliveredByDATA(t *testing.T, ids []string) [][]byte {
+func dottedMessages(ids []string) []*digest.Message {
+	msgs := make([]*digest.Message, len(ids))
+	for i, id := range ids {
+		msgs[i] = dottedMessage(id)
+	}
+	return msgs
+}
+
+// deliveredByDATA is what a server receives of each message sent by
+// DATA, in turn on one connection (8bit from the second on).
+func deliveredByDATA(t *testing.T, msgs []*digest.Message) [][]byte {
 	t.Helper()
 	srv := smtptest.Start(t)
 	cfg := baseConfig(srv, &recorder{})
 	cfg.EightBit = true
 	s := newSender(t, cfg, nil)
-	for _, id := range ids {
-		if err := s.Send(context.Background(), dottedMessage(id)); err != nil {
-			t.Fatalf("DATA: Send %s: %v", id, err)
+	for _, msg := range msgs {
+		if err := s.Send(context.Background(), msg); err != nil {
+			t.Fatalf("DATA: Send %s: %v", msg.ID, err)
 		}
 	}
-	waitFor(t, srv, len(ids))
+	waitFor(t, srv, len(msgs))
 	var out [][]byte
 	for _, m := range srv.Messages() {
 		out = append(out, m.Data)

@@ -80,9 +80,14 @@ func (r *recorder) Sleeps() []time.Duration {
 
 // baseConfig points at srv in plain text with injected pauses.
 func baseConfig(srv *smtptest.Server, rec *recorder) email.Config {
+	return relayConfig(srv.Host(), srv.Port(), rec)
+}
+
+// relayConfig is a Config for the server at host:port, without TLS.
+func relayConfig(host string, port int, rec *recorder) email.Config {
 	return email.Config{
-		Host:     srv.Host(),
-		Port:     srv.Port(),
+		Host:     host,
+		Port:     port,
 		TLS:      email.TLSNone,
 		From:     from,
 		HeloName: "herald.test",
