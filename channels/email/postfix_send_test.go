@@ -11,6 +11,7 @@ import (
 
 	"herald/channels/email"
 	"herald/digest"
+	"herald/internal/dnstest"
 	"herald/internal/postfixtest"
 )
 
@@ -91,4 +92,27 @@ func byMessageID(t *testing.T, msgs [][]byte) map[string][]byte {
 func messageID(t *testing.T, msg []byte) string {
 	t.Helper()
 	return parse(t, msg).Header.Get("Message-Id")
+}
+
+// A DKIM signature verifies on the message as Postfix stored it, sent as
+// a BDAT chunk as by DATA, its bodies quoted-printable or 8bit.
+func TestDKIMSurvivesPostfix(t *testing.T) {
+	dns := dnstest.Start(t)
+	sig := signer(t, testKeys(t)["ed25519"], dns)
+	for _, chunking := range []bool{false, true} {
+		p := postfixtest.Start(t)
+		cfg := relayConfig(p.Host, p.Port, &recorder{})
+		cfg.DKIM, cfg.Chunking, cfg.EightBit, cfg.EightBitSigned = sig, chunking, true, true
+		sendAll(t, cfg, []*digest.Message{dottedMessage("dkim-1"), bigMessage("dkim-2")})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		got, err := p.WaitFor(ctx, 2)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range got {
+			verify(t, bytes.ReplaceAll(m, []byte("\n"), []byte("\r\n")), dns)
+		}
+		checkSessions(t, p.Log(), chunking, 2)
+	}
 }
