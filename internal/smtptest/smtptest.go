@@ -2,8 +2,9 @@
 // TCP port of 127.0.0.1 for tests. It records what it receives, counts the
 // connections it accepts, and injects faults: a chosen reply code on RCPT TO
 // or DATA, a connection dropped during DATA, all connections dropped at once,
-// CHUNKING left out of EHLO's reply (a relay without RFC 3030). Optional AUTH PLAIN, STARTTLS and implicit TLS with a throw-away
-// self-signed certificate.
+// CHUNKING left out of EHLO's reply (a relay without RFC 3030). Optional
+// AUTH PLAIN, STARTTLS and implicit TLS with a throw-away self-signed
+// certificate.
 package smtptest
 
 import (
