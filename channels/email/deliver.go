@@ -12,7 +12,6 @@ import (
 	"strconv"
 
 	"github.com/wneessen/go-mail"
-	"github.com/wneessen/go-mail/smtp"
 
 	"herald/digest"
 )
@@ -60,8 +59,8 @@ func (s *Sender) sendOn(ctx context.Context, c *conn, m *envelope) error {
 	if err := c.smtp.UpdateDeadline(s.cfg.Timeout); err != nil {
 		return err
 	}
-	if ok, _ := c.smtp.Extension("PIPELINING"); ok {
-		return sendPipelined(c.smtp, m)
+	if c.ext.pipelining {
+		return sendPipelined(c, m)
 	}
 	if err := c.smtp.Mail(m.from); err != nil {
 		return &mailFromError{err}
@@ -112,8 +111,8 @@ func writeData(t *textproto.Conn, data []byte) error {
 // in the same write as its commands (BDAT n LAST, RFC 3030): one round
 // trip, and the server reads the message in bulk rather than looking for
 // its end. MAIL FROM carries the parameters go-mail's Mail would add.
-func sendPipelined(c *smtp.Client, m *envelope) error {
-	t := c.Text
+func sendPipelined(c *conn, m *envelope) error {
+	t := c.smtp.Text
 	if err := writeCommands(c, m); err != nil {
 		return &mailFromError{err}
 	}
@@ -145,13 +144,13 @@ func sendPipelined(c *smtp.Client, m *envelope) error {
 
 // writeCommands writes m's MAIL, RCPT and DATA, or BDAT and its chunk, in
 // one go.
-func writeCommands(c *smtp.Client, m *envelope) error {
+func writeCommands(c *conn, m *envelope) error {
 	var cmds bytes.Buffer
 	cmds.WriteString("MAIL FROM:" + m.from)
-	if ok, _ := c.Extension("8BITMIME"); ok {
+	if c.ext.eightBit {
 		cmds.WriteString(" BODY=8BITMIME")
 	}
-	if ok, _ := c.Extension("SMTPUTF8"); ok {
+	if c.ext.smtpUTF8 {
 		cmds.WriteString(" SMTPUTF8")
 	}
 	cmds.WriteString("\r\n")
@@ -163,7 +162,7 @@ func writeCommands(c *smtp.Client, m *envelope) error {
 	} else {
 		cmds.WriteString("BDAT " + strconv.Itoa(len(m.data)) + " LAST\r\n")
 	}
-	w := c.Text.W
+	w := c.smtp.Text.W
 	if b := m.withCommands(cmds.Bytes()); b != nil {
 		if _, err := w.Write(b); err != nil { // one write to the socket
 			return err
@@ -191,14 +190,6 @@ func firstError(mailErr, rcptErr, dataErr error) error {
 		return rcptErr
 	}
 	return dataErr
-}
-
-// offersChunking reports a server that takes a BDAT chunk with its
-// commands: it announces CHUNKING and PIPELINING.
-func offersChunking(c *smtp.Client) bool {
-	chunking, _ := c.Extension("CHUNKING")
-	pipelining, _ := c.Extension("PIPELINING")
-	return chunking && pipelining
 }
 
 // mailFromError is a failure of MAIL FROM, the first command of a message.
@@ -280,10 +271,10 @@ func (s *Sender) dial(ctx context.Context) (*conn, error) {
 		c, derr := client.DialToSMTPClientWithContext(ctx)
 		if derr == nil {
 			s.log.Debug("email: connected", slog.String("smtp_server", s.cfg.addr()))
-			ok, _ := c.Extension("8BITMIME")
-			s.has8bit.Store(ok)
-			s.hasChunking.Store(offersChunking(c))
-			return &conn{smtp: c, raw: raw}, nil
+			ext := extensionsOf(c)
+			s.has8bit.Store(ext.eightBit)
+			s.hasChunking.Store(ext.chunks())
+			return &conn{smtp: c, raw: raw, ext: ext}, nil
 		}
 		err = derr
 	}

@@ -29,11 +29,13 @@
 // announces PIPELINING, MAIL, RCPT and DATA go in one write (two round
 // trips a message); with Config.Chunking, to one that also announces
 // CHUNKING, MAIL, RCPT and "BDAT n LAST" go with the message itself, not
-// dot-stuffed, in one write (one round trip). There is no NOOP before a message and no RSET after
-// one (only after a refusal): a pooled connection that died while idle is
-// noticed when MAIL FROM gets no reply, or 421 (before the server could
-// take anything of the message), and is redialled at once. Failures become *digest.SendError: an SMTP 5xx reply is
-// permanent (Reason "smtp_<code>"); a 4xx reply, a lost connection, a
+// dot-stuffed, in one write (one round trip). What the server announced
+// is read once, when the connection is made. There is no NOOP before a
+// message and no RSET after one (only after a refusal): a pooled
+// connection that died while idle is noticed when MAIL FROM gets no reply,
+// or 421 (before the server could take anything of the message), and is
+// redialled at once. Failures become *digest.SendError: an SMTP 5xx reply
+// is permanent (Reason "smtp_<code>"); a 4xx reply, a lost connection, a
 // timeout, or a failure to connect or authenticate (Reason "smtp_connect",
 // not the reader's fault) is temporary. Send retries temporary failures
 // MaxRetries times with Backoff pauses, then returns the error for the

@@ -90,12 +90,11 @@ func (s *Sender) data(dst []byte, msg *digest.Message, f form) ([]byte, parties,
 // 8BITMIME, or in the other wire form when m's is not the one c takes
 // (see Sender.chunks).
 func (s *Sender) forConn(m *envelope, c *conn) (*envelope, error) {
-	has8bit, _ := c.smtp.Extension("8BITMIME")
 	bdat := s.chunks(c)
-	if (has8bit || !m.eightBit) && m.bdat == bdat {
+	if (c.ext.eightBit || !m.eightBit) && m.bdat == bdat {
 		return m, nil
 	}
-	again, err := s.envelope(m.msg, m.eightBit && has8bit, bdat)
+	again, err := s.envelope(m.msg, m.eightBit && c.ext.eightBit, bdat)
 	if err != nil {
 		return m, err
 	}

@@ -12,12 +12,28 @@ import (
 // ErrClosed is returned by Send after Close.
 var ErrClosed = errors.New("email: sender is closed")
 
-// conn is one SMTP connection: the go-mail client speaking on it and the
-// socket under it, which Send closes to abort when its context ends.
+// conn is one SMTP connection: the go-mail client speaking on it, the
+// socket under it, which Send closes to abort when its context ends, and
+// what its server announced.
 type conn struct {
 	smtp *smtp.Client
 	raw  net.Conn
+	ext  extensions
 }
+
+// extensions are the EHLO keywords sending a message depends on, read once
+// when the connection is made (after STARTTLS and AUTH).
+type extensions struct{ eightBit, pipelining, chunking, smtpUTF8 bool }
+
+func extensionsOf(c *smtp.Client) extensions {
+	has := func(name string) bool { ok, _ := c.Extension(name); return ok }
+	return extensions{eightBit: has("8BITMIME"), pipelining: has("PIPELINING"),
+		chunking: has("CHUNKING"), smtpUTF8: has("SMTPUTF8")}
+}
+
+// chunks reports a server that takes a BDAT chunk with its commands: it
+// announces CHUNKING and PIPELINING.
+func (e extensions) chunks() bool { return e.chunking && e.pipelining }
 
 // pool bounds the connections in use to its size and keeps the idle ones,
 // most recently used last, so a quiet sender reuses one warm connection.

@@ -149,7 +149,7 @@ func (s *Sender) chunking() bool {
 
 // chunks says connection c takes m as a BDAT chunk.
 func (s *Sender) chunks(c *conn) bool {
-	return s.cfg.Chunking && offersChunking(c.smtp)
+	return s.cfg.Chunking && c.ext.chunks()
 }
 
 func (s *Sender) retryable(ctx context.Context, err error, attempt int) bool {
